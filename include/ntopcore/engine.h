@@ -1,0 +1,181 @@
+/* libntopcore — the engine.
+ *
+ * An engine owns one flow table, one host table and one set of interface counters, and runs on
+ * one thread. It is fed either by sources it opens itself (capture files, live interfaces) and
+ * drives with ntc_engine_poll()/ntc_engine_run(), or packet by packet by the embedding program with
+ * ntc_engine_ingest(). Time is packet time: idle timeouts and rates run on packet timestamps, so a
+ * capture file replays as it was lived; with live sources the clock also advances on idle with the
+ * wall clock. Housekeeping (expiry, purge, throughput, snapshots) runs on one-second ticks.
+ *
+ * Thread-safety model: every function here must be called from the engine's thread (the thread that
+ * calls poll/run/ingest), except ntc_engine_stop(), ntc_engine_snapshot_acquire(),
+ * ntc_snapshot_*() and ntc_snapshot_release(), which may be called from any thread. Callbacks run on
+ * the engine thread, during poll/run/ingest/flush. Other threads read the engine through snapshots:
+ * immutable, reference-counted copies of the interface counters and of (some of) the flows and
+ * hosts, published by the engine thread at most once per tick when a reader has asked for one.
+ * Readers never stall capture: publishing swaps a pointer under a lock held for a few instructions.
+ */
+#ifndef NTOPCORE_ENGINE_H
+#define NTOPCORE_ENGINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "flow.h"
+#include "host.h"
+#include "iface.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Opaque engine handle. */
+typedef struct ntc_engine ntc_engine;
+
+/** Link types for ntc_engine_ingest(). The values are the standard LINKTYPE_ numbers of the pcap
+ * and pcapng file formats, so a pcap link type can be passed as it is. */
+typedef enum ntc_linktype {
+    NTC_LINKTYPE_NULL = 0,        /**< BSD loopback: 4-byte address family, host byte order */
+    NTC_LINKTYPE_ETHERNET = 1,    /**< Ethernet II / 802.3 */
+    NTC_LINKTYPE_RAW = 101,       /**< raw IPv4 or IPv6, no link header */
+    NTC_LINKTYPE_LOOP = 108,      /**< OpenBSD loopback: address family in network byte order */
+    NTC_LINKTYPE_LINUX_SLL = 113, /**< Linux cooked capture v1 */
+    NTC_LINKTYPE_IPV4 = 228,      /**< raw IPv4 */
+    NTC_LINKTYPE_IPV6 = 229,      /**< raw IPv6 */
+    NTC_LINKTYPE_LINUX_SLL2 = 276 /**< Linux cooked capture v2 */
+} ntc_linktype;
+
+/** Log levels for the log callback. */
+typedef enum ntc_log_level {
+    NTC_LOG_ERROR = 0,
+    NTC_LOG_WARNING = 1,
+    NTC_LOG_INFO = 2,
+    NTC_LOG_DEBUG = 3
+} ntc_log_level;
+
+/** Periodic ticks, in packet time (wall time when live sources are idle). */
+typedef enum ntc_tick {
+    NTC_TICK_SECOND = 1,
+    NTC_TICK_MINUTE = 2,
+    NTC_TICK_FIVE_MINUTES = 3,
+    NTC_TICK_HOUR = 4,
+    NTC_TICK_DAY = 5
+} ntc_tick;
+
+/** Version of ntc_callbacks this header describes. */
+#define NTC_CALLBACKS_VERSION 1
+
+/** Callback table. Set `version` to NTC_CALLBACKS_VERSION; members may be NULL. The table is
+ * copied by ntc_engine_set_callbacks(). Every callback runs on the engine thread. The pointers they
+ * receive are valid only until the callback returns. A callback must not free the engine. */
+typedef struct ntc_callbacks {
+    uint32_t version;
+    /** A flow ended (idle, evicted, flushed) or reached its active timeout (it then goes on). */
+    void (*flow_end)(void *user, const ntc_flow *flow, ntc_flow_end_reason reason);
+    /** A host is being removed (idle purge, eviction, or engine free). */
+    void (*host_end)(void *user, const ntc_host *host);
+    /** A tick boundary was crossed. now_us is the engine clock. */
+    void (*tick)(void *user, ntc_tick tick, uint64_t now_us);
+    /** A log message. The library never prints; without this callback messages are dropped. */
+    void (*log)(void *user, ntc_log_level level, const char *message);
+} ntc_callbacks;
+
+/** Create an engine from `cfg` (copied; NULL means all defaults). On success *out holds the engine
+ * and 0 is returned. NTC_ENOMEM, or NTC_EINVAL when the configuration is inconsistent. */
+int ntc_engine_new(ntc_engine **out, const ntc_config *cfg);
+
+/** Free an engine, its sources and tables. No callback runs (call ntc_engine_flush() first to get
+ * the remaining flows). Snapshots still held by readers stay valid until released.
+ * ntc_engine_free(NULL) is a no-op. */
+void ntc_engine_free(ntc_engine *eng);
+
+/** Message describing the engine's last error ("" if none). Borrowed until the next call. */
+const char *ntc_engine_errmsg(const ntc_engine *eng);
+
+/** Install callbacks (copied) with their user pointer. cb NULL removes them. NTC_EINVAL when
+ * cb->version is 0 or newer than this library knows. */
+int ntc_engine_set_callbacks(ntc_engine *eng, const ntc_callbacks *cb, void *user);
+
+/** Feed one packet captured by the caller. `ts_us` is its time in microseconds since the epoch,
+ * `caplen` the bytes present in `data`, `wirelen` its original length (>= caplen; 0 means caplen).
+ * The data is only read during the call. Returns 0 (also when the packet was counted as malformed
+ * or non-IP), NTC_ENOTSUP for an unknown link type (counted too), NTC_EINVAL for bad arguments. */
+int ntc_engine_ingest(ntc_engine *eng, int linktype, uint64_t ts_us, const uint8_t *data,
+                      uint32_t caplen, uint32_t wirelen);
+
+/** Open a capture file (pcap or pcapng) as a source. Several files are read merged in time order.
+ * The BPF filter of "capture.filter" applies. The error message names the file. */
+int ntc_engine_open_file(ntc_engine *eng, const char *path);
+
+/** Open a live interface (libpcap) as a source, non-blocking, with "capture.snaplen",
+ * "capture.promisc", "capture.buffer_mb" and "capture.filter". Its addresses become local
+ * ("system") hosts. Usually needs root or CAP_NET_RAW. */
+int ntc_engine_open_live(ntc_engine *eng, const char *ifname);
+
+/** Number of sources opened and still delivering packets. */
+int ntc_engine_source_count(const ntc_engine *eng);
+
+/** Process what the sources have: waits at most timeout_ms (0: do not wait, -1: wait until there
+ * are packets) on live sources, then reads up to a batch from each. Returns the number of packets
+ * processed (>= 0), NTC_EOF when no source is left, or an error from a source (the source is then
+ * closed and the others go on; ntc_engine_errmsg() says which one and how far it got). */
+int ntc_engine_poll(ntc_engine *eng, int timeout_ms);
+
+/** Poll until every source has finished, ntc_engine_stop() is called, or max_packets packets have
+ * been processed (0: no limit). Returns 0, or the first source error (after reading the others). */
+int ntc_engine_run(ntc_engine *eng, uint64_t max_packets);
+
+/** Ask a running ntc_engine_run() to return soon. Safe from any thread and from signal handlers. */
+void ntc_engine_stop(ntc_engine *eng);
+
+/** Advance the engine clock to now_us (if later) and run the housekeeping it makes due: expiry of
+ * idle flows and hosts, ticks. For embedders whose own capture is idle. */
+int ntc_engine_advance(ntc_engine *eng, uint64_t now_us);
+
+/** End every flow (flow_end with NTC_FLOW_END_FLUSH), then purge every host (host_end). Counters of
+ * the interface stay. For the end of a capture. */
+int ntc_engine_flush(ntc_engine *eng);
+
+/** Fill interface counters (out->size set by the caller). Engine thread only. */
+int ntc_engine_get_iface_stats(const ntc_engine *eng, ntc_iface_stats *out);
+
+/** Call fn for every active flow, on the engine thread; fn returns 0 to go on, non-zero to stop. */
+int ntc_engine_foreach_flow(ntc_engine *eng, int (*fn)(void *user, const ntc_flow *flow), void *user);
+
+/** Call fn for every host in the table, on the engine thread; fn returns 0 to go on. */
+int ntc_engine_foreach_host(ntc_engine *eng, int (*fn)(void *user, const ntc_host *host), void *user);
+
+/** Opaque snapshot: an immutable copy of an engine's state at one tick. */
+typedef struct ntc_snapshot ntc_snapshot;
+
+/** Take a reference to the latest published snapshot. Any thread. Returns NULL when none has been
+ * published yet; the call also asks the engine to publish one at its next tick (and at every tick
+ * while readers keep asking). Release with ntc_snapshot_release(). */
+ntc_snapshot *ntc_engine_snapshot_acquire(ntc_engine *eng);
+
+/** Release a snapshot reference. NULL is a no-op. Any thread. */
+void ntc_snapshot_release(ntc_snapshot *snap);
+
+/** Engine clock when the snapshot was taken (microseconds since the epoch). */
+uint64_t ntc_snapshot_time(const ntc_snapshot *snap);
+
+/** Interface counters at the time of the snapshot (out->size set by the caller). */
+int ntc_snapshot_iface_stats(const ntc_snapshot *snap, ntc_iface_stats *out);
+
+/** Number of flows in the snapshot: the most recently active ones, at most "snapshot.max_flows". */
+size_t ntc_snapshot_flow_count(const ntc_snapshot *snap);
+
+/** Flow i of the snapshot (0 <= i < count), or NULL. Valid while the snapshot is held. */
+const ntc_flow *ntc_snapshot_flow(const ntc_snapshot *snap, size_t i);
+
+/** Number of hosts in the snapshot (at most "snapshot.max_hosts", most recently active first). */
+size_t ntc_snapshot_host_count(const ntc_snapshot *snap);
+
+/** Host i of the snapshot, or NULL. Valid while the snapshot is held. */
+const ntc_host *ntc_snapshot_host(const ntc_snapshot *snap, size_t i);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

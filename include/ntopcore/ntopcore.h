@@ -1,0 +1,17 @@
+/* libntopcore — umbrella header: includes every public header.
+ *
+ * All public symbols start with ntc_ (functions, types) or NTC_ (macros, enum values).
+ */
+#ifndef NTOPCORE_NTOPCORE_H
+#define NTOPCORE_NTOPCORE_H
+
+#include "version.h"
+#include "error.h"
+#include "config.h"
+#include "flow.h"
+#include "host.h"
+#include "iface.h"
+#include "engine.h"
+#include "export.h"
+
+#endif

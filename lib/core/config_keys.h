@@ -1,0 +1,60 @@
+/* Private: the option table. One X-macro list generates both the public table (key, type, default,
+ * bounds, unit, doc) and the enum of indices the engine reads values with.
+ * X(id, key, type, default_int, min, max, default_string, unit, doc) */
+#ifndef NTC_LIB_CONFIG_KEYS_H
+#define NTC_LIB_CONFIG_KEYS_H
+
+#include <stdint.h>
+
+#define NTC__CONFIG_OPTIONS(X) \
+    X(FLOW_MAX, "flow.max", INT, 131072, 1, 16777216, "", "flows", \
+      "Most flows held at once; when full the longest-idle flow is evicted (and counted)") \
+    X(FLOW_IDLE_TIMEOUT, "flow.idle_timeout", INT, 60, 1, 86400, "", "s", \
+      "A flow idle this long (packet time) ends") \
+    X(FLOW_CLOSED_IDLE_TIMEOUT, "flow.closed_idle_timeout", INT, 15, 1, 86400, "", "s", \
+      "Idle timeout of TCP flows closed (FIN both ways, RST) or never established") \
+    X(FLOW_ACTIVE_TIMEOUT, "flow.active_timeout", INT, 0, 0, 86400, "", "s", \
+      "Report a flow still active after this long, and again every period (0: never)") \
+    X(HOST_MAX, "host.max", INT, 65536, 1, 16777216, "", "hosts", \
+      "Most hosts held at once; when full the longest-idle host without flows is evicted") \
+    X(HOST_LOCAL_IDLE_TIMEOUT, "host.local_idle_timeout", INT, 300, 1, 604800, "", "s", \
+      "A local host idle this long, with no active flow, is purged") \
+    X(HOST_REMOTE_IDLE_TIMEOUT, "host.remote_idle_timeout", INT, 60, 1, 604800, "", "s", \
+      "A remote host idle this long, with no active flow, is purged") \
+    X(HOST_LOCAL_NETWORKS, "host.local_networks", STRING, 0, 0, 0, "", "", \
+      "Local networks, comma-separated CIDR (e.g. 192.168.0.0/16,fd00::/8)") \
+    X(DECODE_FRAG_MAX, "decode.frag_max", INT, 4096, 16, 1048576, "", "fragments", \
+      "First IP fragments remembered at once (to give later fragments their ports)") \
+    X(DECODE_FRAG_TIMEOUT, "decode.frag_timeout", INT, 30, 1, 600, "", "s", \
+      "How long a first fragment's ports are remembered") \
+    X(CAPTURE_SNAPLEN, "capture.snaplen", INT, 65535, 64, 262144, "", "bytes", \
+      "Bytes captured per packet on live interfaces") \
+    X(CAPTURE_PROMISC, "capture.promisc", BOOL, 1, 0, 1, "", "", \
+      "Put live interfaces in promiscuous mode") \
+    X(CAPTURE_BUFFER_MB, "capture.buffer_mb", INT, 0, 0, 4096, "", "MiB", \
+      "Kernel capture buffer per live interface (0: libpcap default)") \
+    X(CAPTURE_FILTER, "capture.filter", STRING, 0, 0, 0, "", "", \
+      "BPF filter expression applied to every source (tcpdump syntax)") \
+    X(SNAPSHOT_MAX_FLOWS, "snapshot.max_flows", INT, 10000, 0, 1048576, "", "flows", \
+      "Most recently active flows copied into each snapshot for reader threads") \
+    X(SNAPSHOT_MAX_HOSTS, "snapshot.max_hosts", INT, 10000, 0, 1048576, "", "hosts", \
+      "Most recently active hosts copied into each snapshot") \
+    X(ENGINE_HASH_SEED, "engine.hash_seed", INT, 0, 0, INT64_MAX, "", "", \
+      "Seed of the flow/host hashes (0: random per engine, the safe choice)")
+
+typedef enum ntc__cfg_id {
+#define NTC__X_ENUM(id, ...) NTC__CFG_##id,
+    NTC__CONFIG_OPTIONS(NTC__X_ENUM)
+#undef NTC__X_ENUM
+    NTC__CFG_COUNT
+} ntc__cfg_id;
+
+struct ntc_config;
+/** Value of an INT/BOOL option by index (engine use; the config is already validated). */
+int64_t ntc__config_int(const struct ntc_config *cfg, ntc__cfg_id id);
+/** Value of a STRING option by index (never NULL). */
+const char *ntc__config_str(const struct ntc_config *cfg, ntc__cfg_id id);
+/** Deep copy (NULL when out of memory). */
+struct ntc_config *ntc__config_dup(const struct ntc_config *cfg);
+
+#endif

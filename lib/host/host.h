@@ -1,0 +1,103 @@
+/* Private: the host table (local/remote hosts, idle purge, cap) and the local-network matcher. */
+#ifndef NTC_LIB_HOST_H
+#define NTC_LIB_HOST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ntopcore/host.h"
+#include "util/util.h"
+
+/* ---- local networks ---- */
+
+typedef struct ntc__localnet {
+    uint8_t ip_version;
+    uint8_t prefix;
+    uint8_t is_system;  /* an address of a capture interface */
+    uint8_t addr[16];   /* masked */
+} ntc__localnet;
+
+typedef struct ntc__localnets {
+    ntc__localnet *nets;
+    size_t count, cap;
+} ntc__localnets;
+
+/** Check the syntax of a comma-separated CIDR list; writes the reason into why. 0 if valid. */
+int ntc__localnets_check(const char *text, char *why, size_t whylen);
+/** Add every network of a (checked) list. */
+int ntc__localnets_parse(ntc__localnets *ln, const char *text);
+/** Add one network (prefix 32/128 with is_system=1 for interface addresses). */
+int ntc__localnets_add(ntc__localnets *ln, int ip_version, const uint8_t *addr, int prefix,
+                       int is_system);
+/** 0 remote, 1 local, 2 local system host. */
+int ntc__localnets_match(const ntc__localnets *ln, int ip_version, const uint8_t *addr);
+void ntc__localnets_free(ntc__localnets *ln);
+
+/* ---- hosts ---- */
+
+/** Extra state kept only for local hosts. */
+typedef struct ntc__host_local {
+    uint8_t mac[6];
+    uint8_t has_mac;
+} ntc__host_local;
+
+struct ntc_host {
+    struct ntc_host *hnext;       /* hash chain */
+    ntc__lnode lru;               /* in the local or remote LRU list */
+    uint32_t hash;
+    uint16_t vlan;
+    uint8_t ip_version;
+    uint8_t flags;                /* NTC__HOST_* */
+    uint8_t addr[16];
+    uint64_t packets_sent, bytes_sent, packets_rcvd, bytes_rcvd;
+    uint64_t first_us, last_us;
+    uint32_t active_cli, active_srv;
+    uint64_t total_cli, total_srv;
+    ntc__host_local *local;       /* non-NULL for local hosts */
+};
+
+enum { NTC__HOST_LOCAL = 1, NTC__HOST_SYSTEM = 2 };
+
+typedef struct ntc__host_table {
+    struct ntc_host **buckets;
+    uint32_t mask;
+    uint32_t max;
+    uint64_t seed;
+    ntc__list lru[2];             /* [0] remote, [1] local; oldest first */
+    uint64_t idle_us[2];
+    uint64_t total, purged, evicted, not_created, local_count;
+    ntc__localnets nets;
+} ntc__host_table;
+
+int ntc__host_table_init(ntc__host_table *t, uint32_t max, uint64_t local_idle_us,
+                         uint64_t remote_idle_us, uint64_t seed);
+/** Free every host; host_end is called for each when fn is non-NULL. */
+void ntc__host_table_clear(ntc__host_table *t, void (*fn)(void *u, const ntc_host *h), void *u);
+void ntc__host_table_destroy(ntc__host_table *t);
+
+/** Find or create the host; NULL when host.max is reached and no idle host could be evicted
+ * (counted in not_created). `now` is the engine clock. */
+ntc_host *ntc__host_get(ntc__host_table *t, int ip_version, const uint8_t *addr, uint16_t vlan,
+                        uint64_t now, void (*end_fn)(void *u, const ntc_host *h), void *u);
+
+/** Mark the host as seen at `now` (moves it to the LRU tail). */
+static inline void ntc__host_touch(ntc__host_table *t, ntc_host *h, uint64_t now)
+{
+    if (h->last_us != now) {
+        h->last_us = now;
+        ntc__list *l = &t->lru[(h->flags & NTC__HOST_LOCAL) ? 1 : 0];
+        if (l->head.prev != &h->lru) {
+            ntc__list_remove(l, &h->lru);
+            ntc__list_push_tail(l, &h->lru);
+        }
+    }
+}
+
+/** Purge hosts idle longer than their timeout and without active flows. */
+void ntc__host_table_expire(ntc__host_table *t, uint64_t now,
+                            void (*end_fn)(void *u, const ntc_host *h), void *u);
+
+/** Bytes used by one host entry (remote, local). */
+size_t ntc__host_entry_bytes(int local);
+
+#endif

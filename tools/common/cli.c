@@ -1,0 +1,277 @@
+#include "cli.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+/* The one engine a tool runs, for the signal handler (tool state, not library state). */
+static ntc_engine *volatile g_running_engine;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    if (g_running_engine)
+        ntc_engine_stop(g_running_engine);
+}
+
+void cli_init(cli_common *c, const char *prog)
+{
+    memset(c, 0, sizeof(*c));
+    const char *slash = strrchr(prog, '/');
+    c->prog = slash ? slash + 1 : prog;
+    c->cfg = ntc_config_new();
+    if (!c->cfg) {
+        fprintf(stderr, "%s: out of memory\n", c->prog);
+        exit(CLI_EXIT_RUNTIME);
+    }
+}
+
+void cli_free(cli_common *c)
+{
+    ntc_config_free(c->cfg);
+    c->cfg = NULL;
+}
+
+void cli_print_config_keys(FILE *out)
+{
+    fprintf(out, "Configuration keys (--set KEY=VALUE, or KEY = VALUE lines in --config FILE):\n");
+    for (size_t i = 0; i < ntc_config_option_count(); i++) {
+        const ntc_config_option *o = ntc_config_option_at(i);
+        char def[64];
+        if (o->type == NTC_CONFIG_STRING)
+            snprintf(def, sizeof(def), "\"%s\"", o->def_string);
+        else if (o->type == NTC_CONFIG_BOOL)
+            snprintf(def, sizeof(def), "%s", o->def_int ? "true" : "false");
+        else
+            snprintf(def, sizeof(def), "%" PRId64 "%s%s", o->def_int, o->unit[0] ? " " : "", o->unit);
+        fprintf(out, "  %-26s %s (default %s)\n", o->key, o->doc, def);
+    }
+}
+
+static int append_networks(cli_common *c, const char *nets)
+{
+    const char *old = ntc_config_get_string(c->cfg, "host.local_networks");
+    size_t n = strlen(old) + strlen(nets) + 2;
+    char *joined = malloc(n);
+    if (!joined)
+        return -1;
+    snprintf(joined, n, "%s%s%s", old, old[0] ? "," : "", nets);
+    int rc = ntc_config_set_string(c->cfg, "host.local_networks", joined);
+    free(joined);
+    if (rc) {
+        fprintf(stderr, "%s: -m %s: %s\n", c->prog, nets, ntc_config_errmsg(c->cfg));
+        return -1;
+    }
+    return 0;
+}
+
+int cli_handle_option(cli_common *c, int opt, const char *arg, void (*usage)(FILE *out))
+{
+    switch (opt) {
+    case 'r':
+    case 'i': {
+        int *n = opt == 'r' ? &c->nfiles : &c->nifaces;
+        const char **v = opt == 'r' ? c->files : c->ifaces;
+        if (*n >= CLI_MAX_SOURCES) {
+            fprintf(stderr, "%s: too many -%c options (at most %d)\n", c->prog, opt, CLI_MAX_SOURCES);
+            return -1;
+        }
+        v[(*n)++] = arg;
+        return 1;
+    }
+    case 'm':
+        return append_networks(c, arg) ? -1 : 1;
+    case 'c': {
+        char *end;
+        errno = 0;
+        unsigned long long v = strtoull(arg, &end, 10);
+        if (errno || end == arg || *end || v == 0 || arg[0] == '-') {
+            fprintf(stderr, "%s: -c takes a positive packet count, not '%s'\n", c->prog, arg);
+            return -1;
+        }
+        c->count = v;
+        return 1;
+    }
+    case 'q':
+        c->quiet = 1;
+        return 1;
+    case 'v':
+        c->verbose++;
+        return 1;
+    case CLI_OPT_CONFIG:
+        if (ntc_config_load_file(c->cfg, arg)) {
+            fprintf(stderr, "%s: --config: %s\n", c->prog, ntc_config_errmsg(c->cfg));
+            return -1;
+        }
+        return 1;
+    case CLI_OPT_SET: {
+        const char *eq = strchr(arg, '=');
+        if (!eq || eq == arg) {
+            fprintf(stderr, "%s: --set takes KEY=VALUE, not '%s'\n", c->prog, arg);
+            return -1;
+        }
+        char key[128];
+        size_t kl = (size_t)(eq - arg);
+        if (kl >= sizeof(key))
+            kl = sizeof(key) - 1;
+        memcpy(key, arg, kl);
+        key[kl] = 0;
+        if (ntc_config_set(c->cfg, key, eq + 1)) {
+            fprintf(stderr, "%s: --set: %s\n", c->prog, ntc_config_errmsg(c->cfg));
+            return -1;
+        }
+        return 1;
+    }
+    case CLI_OPT_LIST_CONFIG:
+        cli_print_config_keys(stdout);
+        exit(CLI_EXIT_OK);
+    case CLI_OPT_VERSION:
+        printf("%s (libntopcore %s)\n", c->prog, ntc_version_string());
+        exit(CLI_EXIT_OK);
+    case 'h':
+    case CLI_OPT_HELP:
+        usage(stdout);
+        exit(CLI_EXIT_OK);
+    default:
+        return 0;
+    }
+}
+
+int cli_set_filter(cli_common *c, int argc, char **argv, int first)
+{
+    if (first >= argc)
+        return 0;
+    size_t n = 1;
+    for (int i = first; i < argc; i++)
+        n += strlen(argv[i]) + 1;
+    char *f = calloc(1, n);
+    if (!f)
+        return -1;
+    for (int i = first; i < argc; i++) {
+        if (i > first)
+            strcat(f, " ");
+        strcat(f, argv[i]);
+    }
+    int rc = ntc_config_set_string(c->cfg, "capture.filter", f);
+    free(f);
+    return rc ? -1 : 0;
+}
+
+int cli_check_sources(cli_common *c)
+{
+    if (c->nfiles == 0 && c->nifaces == 0) {
+        fprintf(stderr, "%s: no input: give -r FILE or -i IFACE (see --help)\n", c->prog);
+        return -1;
+    }
+    return 0;
+}
+
+static void log_cb(void *user, ntc_log_level lvl, const char *msg)
+{
+    cli_common *c = user;
+    if (lvl <= NTC_LOG_WARNING || c->verbose > 1)
+        fprintf(stderr, "%s: %s\n", c->prog, msg);
+}
+
+int cli_open_engine(cli_common *c, ntc_engine **out)
+{
+    ntc_engine *eng;
+    int rc = ntc_engine_new(&eng, c->cfg);
+    if (rc) {
+        fprintf(stderr, "%s: cannot create the engine: %s\n", c->prog, ntc_strerror(rc));
+        return CLI_EXIT_RUNTIME;
+    }
+    ntc_callbacks cb = {.version = NTC_CALLBACKS_VERSION, .log = log_cb};
+    ntc_engine_set_callbacks(eng, &cb, c);
+    for (int i = 0; i < c->nfiles; i++) {
+        if ((rc = ntc_engine_open_file(eng, c->files[i])) != 0) {
+            fprintf(stderr, "%s: %s\n", c->prog, ntc_engine_errmsg(eng));
+            ntc_engine_free(eng);
+            return CLI_EXIT_RUNTIME;
+        }
+    }
+    for (int i = 0; i < c->nifaces; i++) {
+        if ((rc = ntc_engine_open_live(eng, c->ifaces[i])) != 0) {
+            fprintf(stderr, "%s: %s\n", c->prog, ntc_engine_errmsg(eng));
+            ntc_engine_free(eng);
+            return CLI_EXIT_RUNTIME;
+        }
+    }
+    *out = eng;
+    return CLI_EXIT_OK;
+}
+
+static double mono_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int cli_run(cli_common *c, ntc_engine *eng)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    g_running_engine = eng;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+
+    int progress = !c->quiet && isatty(STDERR_FILENO);
+    int first_err = 0;
+    uint64_t done = 0;
+    double start = mono_s(), last = start;
+    int shown = 0;
+    for (;;) {
+        /* Run in slices so progress can be shown; ntc_engine_run returns early on stop. */
+        uint64_t slice = 200000;
+        if (c->count && c->count - done < slice)
+            slice = c->count - done;
+        ntc_iface_stats st = {.size = sizeof(st)};
+        ntc_engine_get_iface_stats(eng, &st);
+        uint64_t before = st.packets;
+        int rc = ntc_engine_run(eng, slice);
+        if (rc && !first_err)
+            first_err = rc;
+        ntc_engine_get_iface_stats(eng, &st);
+        done += st.packets - before;
+        int finished = ntc_engine_source_count(eng) == 0 || (c->count && done >= c->count) ||
+                       st.packets - before < slice;
+        double now = mono_s();
+        if (progress && (now - last >= 0.5 || (finished && shown))) {
+            fprintf(stderr, "\r%s: %" PRIu64 " packets, %" PRIu64 " flows active, %.1f s   ",
+                    c->prog, st.packets, st.flows_active, now - start);
+            last = now;
+            shown = 1;
+        }
+        if (finished)
+            break;
+    }
+    if (shown)
+        fputc('\n', stderr);
+    g_running_engine = NULL;
+    return first_err;
+}
+
+void cli_print_summary(FILE *out, ntc_engine *eng)
+{
+    ntc_iface_stats st = {.size = sizeof(st)};
+    ntc_engine_get_iface_stats(eng, &st);
+    fprintf(out, "packets %" PRIu64 " (%" PRIu64 " bytes), IP %" PRIu64 ", non-IP %" PRIu64
+                 ", decode errors %" PRIu64 "\n",
+            st.packets, st.bytes, st.ip_packets, st.nonip_packets, st.decode_errors_total);
+    for (int i = 0; i < NTC_DECODE_ERROR_COUNT; i++)
+        if (st.decode_errors[i])
+            fprintf(out, "  %s: %" PRIu64 "\n", ntc_decode_error_name(i), st.decode_errors[i]);
+    fprintf(out, "flows %" PRIu64 " (evicted %" PRIu64 "), hosts %" PRIu64 " (%" PRIu64
+                 " local)\n",
+            st.flows_total, st.flows_evicted, st.hosts_total, st.hosts_local);
+    if (st.kernel_received || st.kernel_dropped)
+        fprintf(out, "kernel: received %" PRIu64 ", dropped %" PRIu64 ", interface drops %" PRIu64 "\n",
+                st.kernel_received, st.kernel_dropped, st.ifdrops);
+}

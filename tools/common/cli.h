@@ -1,0 +1,60 @@
+/* Shared command-line handling for the tools: the engine options every tool takes
+ * (-r, -i, -m, -c, --config, --set, -q, -v, BPF expression), engine setup, progress, signals. */
+#ifndef NTC_TOOLS_CLI_H
+#define NTC_TOOLS_CLI_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "ntopcore/ntopcore.h"
+
+#define CLI_MAX_SOURCES 64
+
+typedef struct cli_common {
+    const char *prog;
+    const char *files[CLI_MAX_SOURCES];
+    int nfiles;
+    const char *ifaces[CLI_MAX_SOURCES];
+    int nifaces;
+    uint64_t count;       /* -c: stop after this many packets (0: no limit) */
+    int quiet, verbose;
+    ntc_config *cfg;
+} cli_common;
+
+/* Exit codes (DESIGN.md): */
+enum { CLI_EXIT_OK = 0, CLI_EXIT_RUNTIME = 1, CLI_EXIT_USAGE = 2 };
+
+/* Long options shared by the tools start at this value. */
+enum { CLI_OPT_CONFIG = 1000, CLI_OPT_SET, CLI_OPT_LIST_CONFIG, CLI_OPT_VERSION, CLI_OPT_HELP,
+       CLI_OPT_TOOL_BASE = 1100 };
+
+/* getopt short options string part for the common options. */
+#define CLI_SHORTOPTS "r:i:m:c:qvh"
+
+void cli_init(cli_common *c, const char *prog);
+void cli_free(cli_common *c);
+
+/* Handle one common option. Returns 1 if handled, 0 if not a common option, -1 on a usage error
+ * (message already printed). --help/--version/--list-config exit directly. */
+int cli_handle_option(cli_common *c, int opt, const char *arg, void (*usage)(FILE *out));
+
+/* Join the remaining arguments into the BPF filter (capture.filter). Returns 0 or -1. */
+int cli_set_filter(cli_common *c, int argc, char **argv, int first);
+
+/* Check that at least one source was given. */
+int cli_check_sources(cli_common *c);
+
+/* Print the configuration keys (for --help and --list-config). */
+void cli_print_config_keys(FILE *out);
+
+/* Create the engine and open every source. Prints errors; returns an exit code (0 ok). */
+int cli_open_engine(cli_common *c, ntc_engine **out);
+
+/* Run the engine until done, -c, or a signal; shows progress on a terminal. Returns the engine's
+ * first source error (0 if none). */
+int cli_run(cli_common *c, ntc_engine *eng);
+
+/* Print a summary of the interface counters on `out` (for -v). */
+void cli_print_summary(FILE *out, ntc_engine *eng);
+
+#endif
