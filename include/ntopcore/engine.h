@@ -25,6 +25,7 @@
 #include "flow.h"
 #include "host.h"
 #include "iface.h"
+#include "l7.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -82,7 +83,11 @@ typedef struct ntc_callbacks {
 } ntc_callbacks;
 
 /** Create an engine from `cfg` (copied; NULL means all defaults). On success *out holds the engine
- * and 0 is returned. NTC_ENOMEM, or NTC_EINVAL when the configuration is inconsistent. */
+ * and 0 is returned. On failure a negative code is returned and *out is either NULL, or an engine
+ * kept only so that ntc_engine_errmsg() can say what went wrong (e.g. a dpi.protocols_file that
+ * cannot be read): free it with ntc_engine_free() either way.
+ * With DPI enabled, do not create engines from several threads at the same moment: nDPI 4.2's
+ * initialisation is not thread-safe. Running engines on several threads is fine. */
 int ntc_engine_new(ntc_engine **out, const ntc_config *cfg);
 
 /** Free an engine, its sources and tables. No callback runs (call ntc_engine_flush() first to get
@@ -146,6 +151,17 @@ int ntc_engine_foreach_flow(ntc_engine *eng, int (*fn)(void *user, const ntc_flo
 /** Call fn for every host in the table, on the engine thread; fn returns 0 to go on. */
 int ntc_engine_foreach_host(ntc_engine *eng, int (*fn)(void *user, const ntc_host *host), void *user);
 
+/** Call fn for every application (categories = 0) or category (categories = 1) with traffic on
+ * the interface since the start — the "since startup" table. A flow's traffic is added to its
+ * application when its verdict is final (so inspected flows show up a few packets late). Engine
+ * thread. fn returns 0 to go on. */
+int ntc_engine_foreach_app(ntc_engine *eng, int categories,
+                           int (*fn)(void *user, const ntc_app_stats *st), void *user);
+
+/** Name of an application id, built-in or loaded from dpi.protocols_file by this engine; NULL if
+ * unknown. Custom names never change after ntc_engine_new(), so any thread may call this. */
+const char *ntc_engine_app_name(const ntc_engine *eng, uint16_t id);
+
 /** Opaque snapshot: an immutable copy of an engine's state at one tick. */
 typedef struct ntc_snapshot ntc_snapshot;
 
@@ -174,6 +190,10 @@ size_t ntc_snapshot_host_count(const ntc_snapshot *snap);
 
 /** Host i of the snapshot, or NULL. Valid while the snapshot is held. */
 const ntc_host *ntc_snapshot_host(const ntc_snapshot *snap, size_t i);
+
+/** The application (or category) table of the snapshot, as ntc_engine_foreach_app(). Any thread. */
+int ntc_snapshot_foreach_app(const ntc_snapshot *snap, int categories,
+                             int (*fn)(void *user, const ntc_app_stats *st), void *user);
 
 #ifdef __cplusplus
 }

@@ -82,7 +82,11 @@ typedef struct ntc_iface_stats {
     uint64_t uptime_us;            /**< last_us - first_us */
     uint64_t flow_bytes;           /**< memory used by one flow entry (struct + index share) */
     uint64_t host_bytes;           /**< memory used by one host entry */
-    uint64_t memory_bytes;         /**< memory held by the flow and host tables now */
+    uint64_t memory_bytes;         /**< memory held by the flow and host tables now, including the
+                                        DPI state of flows still being inspected */
+    uint64_t flows_inspecting;     /**< flows whose application is still being inspected */
+    uint64_t dpi_state_bytes;      /**< extra memory of one flow while it is inspected (freed when
+                                        its verdict is final) */
 } ntc_iface_stats;
 
 #ifdef __cplusplus

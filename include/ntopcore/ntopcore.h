@@ -11,6 +11,7 @@
 #include "flow.h"
 #include "host.h"
 #include "iface.h"
+#include "l7.h"
 #include "engine.h"
 #include "export.h"
 

@@ -35,6 +35,20 @@
       "Kernel capture buffer per live interface (0: libpcap default)") \
     X(CAPTURE_FILTER, "capture.filter", STRING, 0, 0, 0, "", "", \
       "BPF filter expression applied to every source (tcpdump syntax)") \
+    X(DPI_ENABLE, "dpi.enable", BOOL, 1, 0, 1, "", "", \
+      "Classify applications with deep packet inspection (off: flows are still counted)") \
+    X(DPI_TCP_MAX_PACKETS, "dpi.tcp_max_packets", INT, 80, 1, 10000, "", "packets", \
+      "Give up inspecting a TCP flow after this many packets (nDPI's own reader: 80)") \
+    X(DPI_UDP_MAX_PACKETS, "dpi.udp_max_packets", INT, 24, 1, 10000, "", "packets", \
+      "Give up inspecting a UDP flow after this many packets (nDPI's own reader: 24)") \
+    X(DPI_OTHER_MAX_PACKETS, "dpi.other_max_packets", INT, 8, 1, 10000, "", "packets", \
+      "Give up inspecting flows of other protocols (ICMP, ...) after this many packets") \
+    X(DPI_GUESS, "dpi.guess", BOOL, 1, 0, 1, "", "", \
+      "When inspection gives up, guess the application from ports and addresses") \
+    X(DPI_PROTOCOLS_FILE, "dpi.protocols_file", STRING, 0, 0, 0, "", "", \
+      "nDPI protocols file with custom host-name, port and IP rules (empty: none)") \
+    X(DPI_CATEGORIES_FILE, "dpi.categories_file", STRING, 0, 0, 0, "", "", \
+      "nDPI categories file mapping host names and networks to categories (empty: none)") \
     X(SNAPSHOT_MAX_FLOWS, "snapshot.max_flows", INT, 10000, 0, 1048576, "", "flows", \
       "Most recently active flows copied into each snapshot for reader threads") \
     X(SNAPSHOT_MAX_HOSTS, "snapshot.max_hosts", INT, 10000, 0, 1048576, "", "hosts", \

@@ -5,6 +5,7 @@
 
 #include "core/engine_int.h"
 #include "ntopcore/error.h"
+#include "ntopcore/l7.h"
 
 #define US_PER_S 1000000ULL
 /* Packets read from the sources per poll call (per source for live ones). */
@@ -68,6 +69,17 @@ NTC_EXPORT int ntc_engine_new(ntc_engine **out, const ntc_config *cfg)
         goto fail;
     e->active_timeout_us = (uint64_t)ntc__config_int(c, NTC__CFG_FLOW_ACTIVE_TIMEOUT) * US_PER_S;
     e->st.size = sizeof(e->st);
+    if (ntc__config_int(c, NTC__CFG_DPI_ENABLE) &&
+        (rc = ntc__dpi_new(&e->dpi, c, e->errmsg, sizeof(e->errmsg))) != 0) {
+        /* Hand the engine back so the caller can read the message, then free it. */
+        *out = e;
+        return rc;
+    }
+    e->napps = ntc__dpi_app_count(e->dpi);
+    if (!(e->apps = calloc(e->napps, sizeof(*e->apps)))) {
+        rc = NTC_ENOMEM;
+        goto fail;
+    }
     *out = e;
     return 0;
 fail:
@@ -85,6 +97,8 @@ NTC_EXPORT void ntc_engine_free(ntc_engine *e)
     if (e->hosts.buckets)
         ntc__host_table_destroy(&e->hosts);
     ntc__decoder_free(e->dec);
+    ntc__dpi_free(e->dpi);
+    free(e->apps);
     ntc_config_free(e->cfg);
     pthread_mutex_lock(&e->snap_lock);
     ntc_snapshot *s = e->snap;
@@ -130,6 +144,11 @@ static void host_end_cb(void *u, const ntc_host *h)
 
 static void end_flow(ntc_engine *e, struct ntc_flow *f, ntc_flow_end_reason why)
 {
+    if (f->dpi) {
+        ntc__dpi_finish(e->dpi, f);
+        e->inspecting--;
+        ntc__l7_classified(e, f);
+    }
     if (e->cb.flow_end)
         e->cb.flow_end(e->cb_user, f, why);
     ntc__flow_remove(&e->flows, f);
@@ -239,6 +258,13 @@ static struct ntc_flow *new_flow(ntc_engine *e, const ntc__pkt *p, uint32_t hash
         s->total_srv++;
     }
     f->host[1] = s;
+    if (e->dpi && ntc__dpi_flow_start(e->dpi, f) == 0) {
+        f->l7.how = NTC_L7_PENDING;
+        e->inspecting++;
+    } else {
+        f->l7.how = NTC_L7_OFF;
+        ntc__l7_classified(e, f);
+    }
     return f;
 }
 
@@ -305,6 +331,14 @@ static int process(ntc_engine *e, int lt, uint64_t ts, const uint8_t *data, uint
     if (!f && !(f = new_flow(e, &p, hash, &dir)))
         return NTC_ENOMEM;
     ntc__flow_update(&e->flows, f, &p, &dir, e->now_us);
+    if (f->dpi) {
+        if (ntc__dpi_packet(e->dpi, f, &p, e->now_us)) {
+            e->inspecting--;
+            ntc__l7_classified(e, f);
+        }
+    } else {
+        ntc__l7_packet(e, f, dir, p.ip_len);
+    }
 
     ntc_host *src = f->host[dir], *dst = f->host[1 - dir];
     if (src) {
@@ -483,7 +517,10 @@ void ntc__engine_fill_stats(const ntc_engine *e, ntc_iface_stats *st)
     st->hosts_not_created = e->hosts.not_created;
     st->flow_bytes = ntc__flow_entry_bytes();
     st->host_bytes = ntc__host_entry_bytes(0);
-    st->memory_bytes = (uint64_t)e->flows.count * sizeof(struct ntc_flow) +
+    st->flows_inspecting = e->inspecting;
+    st->dpi_state_bytes = e->dpi ? ntc__dpi_state_bytes() : 0;
+    st->memory_bytes = (uint64_t)e->inspecting * st->dpi_state_bytes +
+                       (uint64_t)e->flows.count * sizeof(struct ntc_flow) +
                        ((uint64_t)e->flows.mask + 1) * sizeof(struct ntc_flow *) +
                        (uint64_t)(st->hosts_active) * sizeof(struct ntc_host) +
                        (uint64_t)e->hosts.local_count * sizeof(ntc__host_local) +

@@ -8,9 +8,16 @@
 #include "capture/capture.h"
 #include "core/config_keys.h"
 #include "decode/decode.h"
+#include "dpi/dpi.h"
 #include "flow/flow.h"
 #include "host/host.h"
 #include "ntopcore/engine.h"
+
+/** Per-application (or per-category) traffic since start. Index: see ntc__app_slot(). */
+typedef struct ntc__app_acct {
+    uint64_t flows;
+    uint64_t pkts[2], bytes[2];   /* [0] client->server, [1] server->client */
+} ntc__app_acct;
 
 struct ntc_snapshot {
     atomic_int refs;
@@ -20,6 +27,8 @@ struct ntc_snapshot {
     struct ntc_flow *flows;
     struct ntc_host *hosts;
     ntc__host_local *host_locals;
+    ntc__app_acct *apps, *cats;   /* copies of the interface tables */
+    uint16_t napps, ncats;
 };
 
 struct ntc_engine {
@@ -32,6 +41,11 @@ struct ntc_engine {
     ntc__flow_table flows;
     ntc__host_table hosts;
     ntc__capture *cap;
+    ntc__dpi *dpi;              /* NULL when dpi.enable is false */
+    ntc__app_acct *apps;        /* interface L7 table, ntc__dpi_app_count() slots */
+    uint16_t napps;
+    uint64_t inspecting;        /* flows with DPI state */
+    ntc__app_acct cats[64];     /* interface table per category */
     uint64_t active_timeout_us;
 
     /* Clock and ticks (packet time). */
@@ -51,6 +65,11 @@ struct ntc_engine {
     ntc_snapshot *snap;
     atomic_int snap_wanted;
 };
+
+/** A flow's verdict is final: account its traffic so far, name hosts from its metadata. */
+void ntc__l7_classified(ntc_engine *eng, struct ntc_flow *f);
+/** Account one packet of a classified flow (direction dir). */
+void ntc__l7_packet(ntc_engine *eng, struct ntc_flow *f, int dir, uint32_t bytes);
 
 void ntc__engine_fill_stats(const ntc_engine *eng, ntc_iface_stats *st);
 void ntc__engine_publish_snapshot(ntc_engine *eng);

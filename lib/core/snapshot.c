@@ -4,13 +4,22 @@
 #include <stdlib.h>
 
 #include "core/engine_int.h"
+#include "dpi/l7_tables.h"
 #include "ntopcore/error.h"
 
 static void snapshot_free(ntc_snapshot *s)
 {
+    for (size_t i = 0; i < s->nflows; i++)
+        free(s->flows[i].meta);
+    for (size_t i = 0; i < s->nhosts; i++) {
+        free(s->hosts[i].name);
+        free(s->host_locals[i].apps);
+    }
     free(s->flows);
     free(s->hosts);
     free(s->host_locals);
+    free(s->apps);
+    free(s->cats);
     free(s);
 }
 
@@ -52,6 +61,8 @@ void ntc__engine_publish_snapshot(ntc_engine *e)
         c->hnext = NULL;
         c->lru.prev = c->lru.next = NULL;
         c->host[0] = c->host[1] = NULL;
+        c->dpi = NULL;
+        ntc__dpi_meta_dup(c, f); /* out of memory: the copy just has no metadata */
     }
     ntc__lnode *ha = ntc__list_last(&e->hosts.lru[0]), *hb = ntc__list_last(&e->hosts.lru[1]);
     while (s->nhosts < nh && (ha || hb)) {
@@ -69,11 +80,25 @@ void ntc__engine_publish_snapshot(ntc_engine *e)
         *c = *h;
         c->hnext = NULL;
         c->lru.prev = c->lru.next = NULL;
+        c->name = h->name ? strdup(h->name) : NULL;
         if (h->local) {
-            s->host_locals[s->nhosts] = *h->local;
-            c->local = &s->host_locals[s->nhosts];
+            ntc__host_local *l = &s->host_locals[s->nhosts];
+            *l = *h->local;
+            l->apps = NULL;
+            if (h->local->napps && (l->apps = malloc(h->local->napps * sizeof(*l->apps))))
+                memcpy(l->apps, h->local->apps, h->local->napps * sizeof(*l->apps));
+            l->napps = l->capps = l->apps ? h->local->napps : 0;
+            c->local = l;
         }
         s->nhosts++;
+    }
+    if ((s->apps = malloc(e->napps * sizeof(*s->apps)))) {
+        memcpy(s->apps, e->apps, e->napps * sizeof(*s->apps));
+        s->napps = e->napps;
+    }
+    if ((s->cats = malloc(sizeof(e->cats)))) {
+        memcpy(s->cats, e->cats, sizeof(e->cats));
+        s->ncats = NTC__L7_CATEGORY_COUNT;
     }
     pthread_mutex_lock(&e->snap_lock);
     ntc_snapshot *old = e->snap;

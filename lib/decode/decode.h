@@ -55,6 +55,8 @@ typedef struct ntc__pkt {
     uint32_t payload_len;     /**< payload length according to the IP length */
     uint8_t frag_dropped;     /**< first fragment decoded but not remembered (table full): the
                                    engine counts NTC_DECODE_FRAG_DROPPED; the result stays IP */
+    const uint8_t *l3;        /**< innermost IP header in the frame (what DPI inspects) */
+    uint32_t l3_caplen;       /**< captured bytes from l3 on, capped at the IP length */
 } ntc__pkt;
 
 /** Create decoder state: at most frag_max remembered first fragments, each kept frag_timeout_us. */

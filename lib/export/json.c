@@ -2,11 +2,13 @@
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "flow/flow.h"
 #include "host/host.h"
 #include "ntopcore/error.h"
 #include "ntopcore/export.h"
+#include "ntopcore/l7.h"
 
 /* snprintf-style appender: keeps counting the needed length after the buffer is full. */
 typedef struct jbuf {
@@ -28,11 +30,13 @@ static void jraw(jbuf *j, const char *fmt, ...)
         j->len += (size_t)n;
 }
 
+/* A key: the element id in NTC_JSON_NPROBE_IDS mode when it has one (id != 0), else the name
+ * (ntopng's collector accepts both in one object). */
 static void jkey(jbuf *j, const char *name, int id)
 {
     jraw(j, j->first ? "\"" : ",\"");
     j->first = 0;
-    if (j->ids)
+    if (j->ids && id)
         jraw(j, "%d\":", id);
     else
         jraw(j, "%s\":", name);
@@ -81,6 +85,65 @@ static int jfinish(jbuf *j)
 /* ntop's private element ids are 57472 + n (PEN 35632). */
 #define NTOP_ID(n) (57472 + (n))
 
+/* Element ids of the metadata keys (0: none known, the name is used). */
+static const int meta_ids[NTC_META_COUNT] = {
+    [NTC_META_HTTP_METHOD] = NTOP_ID(360), [NTC_META_HTTP_URL] = NTOP_ID(180),
+    [NTC_META_HTTP_HOST] = NTOP_ID(361), [NTC_META_HTTP_USER_AGENT] = NTOP_ID(183),
+    [NTC_META_HTTP_RET_CODE] = NTOP_ID(181), [NTC_META_DNS_QUERY] = NTOP_ID(205),
+    [NTC_META_DNS_QUERY_TYPE] = NTOP_ID(207), [NTC_META_DNS_RET_CODE] = NTOP_ID(208),
+    [NTC_META_TLS_SERVER_NAME] = NTOP_ID(188)};
+
+static int meta_is_number(int key)
+{
+    return key == NTC_META_HTTP_RET_CODE || key == NTC_META_DNS_QUERY_TYPE ||
+           key == NTC_META_DNS_RET_CODE || key == NTC_META_TLS_NOT_BEFORE ||
+           key == NTC_META_TLS_NOT_AFTER;
+}
+
+static void json_l7(jbuf *j, const ntc_flow *flow)
+{
+    ntc_flow_l7 l = {.size = sizeof(l)};
+    ntc_flow_get_l7(flow, &l);
+    if (l.how == NTC_L7_OFF)
+        return;
+    char buf[96];
+    if (l.master)
+        snprintf(buf, sizeof(buf), "%u.%u", l.master, l.app);
+    else
+        snprintf(buf, sizeof(buf), "%u", l.app);
+    jstr(j, "L7_PROTO", NTOP_ID(118), buf);
+    ntc_flow_l7_name(flow, buf, sizeof(buf));
+    jstr(j, "L7_PROTO_NAME", NTOP_ID(119), buf);
+    const char *s = ntc_l7_category_name(l.category);
+    jstr(j, "L7_PROTO_CATEGORY", 0, s ? s : "");
+    s = ntc_l7_breed_name(l.breed);
+    jstr(j, "L7_PROTO_BREED", 0, s ? s : "");
+    jstr(j, "L7_DETECTION", 0, ntc_l7_how_name(l.how));
+    if (l.risk) {
+        jnum(j, "L7_PROTO_RISK", NTOP_ID(509), l.risk);
+        jkey(j, "L7_PROTO_RISK_NAME", 0);
+        jraw(j, "\"");
+        int n = 0;
+        for (unsigned b = 0; b < 64; b++) {
+            const char *rn = (l.risk >> b) & 1 ? ntc_l7_risk_name(b) : NULL;
+            if (rn)
+                jraw(j, "%s%s", n++ ? "," : "", rn);
+        }
+        jraw(j, "\"");
+        jnum(j, "L7_RISK_SCORE", 0, l.risk_score);
+    }
+    for (int k = 0; k < NTC_META_COUNT; k++) {
+        const char *v = ntc_flow_meta(flow, k);
+        if (!v)
+            continue;
+        if (meta_is_number(k)) {
+            jnum(j, ntc_meta_name(k), meta_ids[k], strtoull(v, NULL, 10));
+        } else {
+            jstr(j, ntc_meta_name(k), meta_ids[k], v);
+        }
+    }
+}
+
 NTC_EXPORT int ntc_flow_format_json(const ntc_flow *flow, unsigned flags, char *buf, size_t bufsize)
 {
     if (!flow || (!buf && bufsize))
@@ -109,6 +172,7 @@ NTC_EXPORT int ntc_flow_format_json(const ntc_flow *flow, unsigned flags, char *
         jnum(&j, "CLIENT_TCP_FLAGS", NTOP_ID(78), f.cli_tcp_flags);
         jnum(&j, "SERVER_TCP_FLAGS", NTOP_ID(79), f.srv_tcp_flags);
     }
+    json_l7(&j, flow);
     return jfinish(&j);
 }
 

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "decode/decode.h"
+#include "dpi/dpi.h"
 #include "ntopcore/flow.h"
 #include "util/util.h"
 
@@ -50,6 +51,11 @@ struct ntc_flow {
     uint64_t pkts[2], bytes[2]; /* [0] client->server, [1] server->client */
     uint64_t first_us, last_us, last_report_us;
     struct ntc_host *host[2];   /* [0] client, [1] server; NULL when host.max was reached */
+    ntc__flow_l7 l7;            /* application verdict (how == NTC_L7_PENDING while inspecting) */
+    struct ntc__dpi_flow *dpi;  /* nDPI state, only while inspecting */
+    ntc__flow_meta *meta;       /* metadata strings, NULL if none */
+    uint16_t host_app[2];       /* index in each local host's application table */
+    uint16_t app_index;         /* index in the interface application table */
 };
 
 typedef struct ntc__flow_table {

@@ -294,6 +294,7 @@ void ntc__flow_remove(ntc__flow_table *t, struct ntc_flow *f)
         }
     }
     t->count--;
+    ntc__dpi_flow_release(f);
     free(f);
 }
 

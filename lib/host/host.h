@@ -35,10 +35,21 @@ void ntc__localnets_free(ntc__localnets *ln);
 
 /* ---- hosts ---- */
 
+/** Traffic of one application seen by a local host (sent = by this host). */
+typedef struct ntc__host_app {
+    uint16_t id;
+    uint16_t pad;
+    uint32_t flows;
+    uint64_t pkts_sent, bytes_sent, pkts_rcvd, bytes_rcvd;
+} ntc__host_app;
+
 /** Extra state kept only for local hosts. */
 typedef struct ntc__host_local {
     uint8_t mac[6];
     uint8_t has_mac;
+    uint8_t pad;
+    uint16_t napps, capps;
+    ntc__host_app *apps;          /* L7 accounting, one entry per application seen */
 } ntc__host_local;
 
 struct ntc_host {
@@ -54,6 +65,7 @@ struct ntc_host {
     uint32_t active_cli, active_srv;
     uint64_t total_cli, total_srv;
     ntc__host_local *local;       /* non-NULL for local hosts */
+    char *name;                   /* learnt passively (DNS, SNI, HTTP Host, DHCP), or NULL */
 };
 
 enum { NTC__HOST_LOCAL = 1, NTC__HOST_SYSTEM = 2 };
@@ -79,6 +91,19 @@ void ntc__host_table_destroy(ntc__host_table *t);
  * (counted in not_created). `now` is the engine clock. */
 ntc_host *ntc__host_get(ntc__host_table *t, int ip_version, const uint8_t *addr, uint16_t vlan,
                         uint64_t now, void (*end_fn)(void *u, const ntc_host *h), void *u);
+
+/** Find an existing host (no creation), or NULL. */
+ntc_host *ntc__host_find(ntc__host_table *t, int ip_version, const uint8_t *addr, uint16_t vlan);
+
+/** Set the host's name (copied; an over-long or identical name is ignored). */
+void ntc__host_set_name(ntc_host *h, const char *name, size_t len);
+
+/** Index of application `id` in a local host's table, added if new; UINT16_MAX when out of memory
+ * or not a local host. */
+uint16_t ntc__host_app_index(ntc_host *h, uint16_t id);
+
+/** Free a host and what it owns. */
+void ntc__host_free(ntc_host *h);
 
 /** Mark the host as seen at `now` (moves it to the LRU tail). */
 static inline void ntc__host_touch(ntc__host_table *t, ntc_host *h, uint64_t now)

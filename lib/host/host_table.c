@@ -5,6 +5,7 @@
 
 #include "host/host.h"
 #include "ntopcore/error.h"
+#include "ntopcore/l7.h"
 
 /* Hosts with active flows are never purged; when the oldest hosts still have flows they are moved
  * to the tail, and at most this many are looked at per call. */
@@ -48,10 +49,63 @@ static void unlink_host(ntc__host_table *t, ntc_host *h)
         t->local_count--;
 }
 
-static void free_host(ntc_host *h)
+void ntc__host_free(ntc_host *h)
 {
+    if (!h)
+        return;
+    if (h->local)
+        free(h->local->apps);
     free(h->local);
+    free(h->name);
     free(h);
+}
+
+ntc_host *ntc__host_find(ntc__host_table *t, int ip_version, const uint8_t *addr, uint16_t vlan)
+{
+    uint32_t hv = host_hash(t, ip_version, addr, vlan);
+    for (ntc_host *h = t->buckets[hv & t->mask]; h; h = h->hnext)
+        if (h->hash == hv && h->vlan == vlan && h->ip_version == ip_version &&
+            memcmp(h->addr, addr, 16) == 0)
+            return h;
+    return NULL;
+}
+
+void ntc__host_set_name(ntc_host *h, const char *name, size_t len)
+{
+    if (!name || len == 0 || len > 253)
+        return;
+    if (h->name && strlen(h->name) == len && memcmp(h->name, name, len) == 0)
+        return;
+    char *n = malloc(len + 1);
+    if (!n)
+        return;
+    memcpy(n, name, len);
+    n[len] = 0;
+    free(h->name);
+    h->name = n;
+}
+
+uint16_t ntc__host_app_index(ntc_host *h, uint16_t id)
+{
+    ntc__host_local *l = h->local;
+    if (!l)
+        return UINT16_MAX;
+    for (uint16_t i = 0; i < l->napps; i++)
+        if (l->apps[i].id == id)
+            return i;
+    if (l->napps == l->capps) {
+        if (l->capps >= UINT16_MAX / 2)
+            return UINT16_MAX;
+        uint16_t cap = l->capps ? (uint16_t)(l->capps * 2) : 4;
+        ntc__host_app *a = realloc(l->apps, cap * sizeof(*a));
+        if (!a)
+            return UINT16_MAX;
+        l->apps = a;
+        l->capps = cap;
+    }
+    memset(&l->apps[l->napps], 0, sizeof(l->apps[0]));
+    l->apps[l->napps].id = id;
+    return l->napps++;
 }
 
 void ntc__host_table_clear(ntc__host_table *t, void (*fn)(void *u, const ntc_host *h), void *u)
@@ -63,7 +117,7 @@ void ntc__host_table_clear(ntc__host_table *t, void (*fn)(void *u, const ntc_hos
             if (fn)
                 fn(u, h);
             unlink_host(t, h);
-            free_host(h);
+            ntc__host_free(h);
         }
     }
 }
@@ -87,7 +141,7 @@ static int evict_one(ntc__host_table *t, int k, void (*end_fn)(void *u, const nt
             if (end_fn)
                 end_fn(u, h);
             unlink_host(t, h);
-            free_host(h);
+            ntc__host_free(h);
             t->evicted++;
             return 1;
         }
@@ -99,12 +153,10 @@ static int evict_one(ntc__host_table *t, int k, void (*end_fn)(void *u, const nt
 ntc_host *ntc__host_get(ntc__host_table *t, int ip_version, const uint8_t *addr, uint16_t vlan,
                         uint64_t now, void (*end_fn)(void *u, const ntc_host *h), void *u)
 {
+    ntc_host *found = ntc__host_find(t, ip_version, addr, vlan);
+    if (found)
+        return found;
     uint32_t hv = host_hash(t, ip_version, addr, vlan);
-    for (ntc_host *h = t->buckets[hv & t->mask]; h; h = h->hnext) {
-        if (h->hash == hv && h->vlan == vlan && h->ip_version == ip_version &&
-            memcmp(h->addr, addr, 16) == 0)
-            return h;
-    }
     if (t->lru[0].count + t->lru[1].count >= t->max) {
         /* The longest-idle host of either list goes first. */
         ntc__lnode *r = ntc__list_first(&t->lru[0]), *l = ntc__list_first(&t->lru[1]);
@@ -165,7 +217,7 @@ void ntc__host_table_expire(ntc__host_table *t, uint64_t now,
             if (end_fn)
                 end_fn(u, h);
             unlink_host(t, h);
-            free_host(h);
+            ntc__host_free(h);
             t->purged++;
         }
     }
@@ -205,4 +257,26 @@ NTC_EXPORT int ntc_host_get_info(const ntc_host *h, ntc_host_info *out)
     i.total_flows_as_server = h->total_srv;
     memcpy(out, &i, NTC__MIN(out->size, sizeof(i)));
     return 0;
+}
+
+NTC_EXPORT size_t ntc_host_app_count(const ntc_host *h)
+{
+    return h && h->local ? h->local->napps : 0;
+}
+
+NTC_EXPORT int ntc_host_get_app(const ntc_host *h, size_t i, ntc_app_stats *out)
+{
+    if (!h || !out || !h->local || i >= h->local->napps || out->size < offsetof(ntc_app_stats, flows))
+        return NTC_EINVAL;
+    const ntc__host_app *a = &h->local->apps[i];
+    ntc_app_stats st = {.size = out->size, .id = a->id, .flows = a->flows,
+                        .cli2srv_packets = a->pkts_sent, .cli2srv_bytes = a->bytes_sent,
+                        .srv2cli_packets = a->pkts_rcvd, .srv2cli_bytes = a->bytes_rcvd};
+    memcpy(out, &st, NTC__MIN(out->size, sizeof(st)));
+    return 0;
+}
+
+NTC_EXPORT const char *ntc_host_name(const ntc_host *h)
+{
+    return h ? h->name : NULL;
 }

@@ -1,0 +1,440 @@
+/* Application classification with nDPI 4.2 (the only file that includes nDPI headers).
+ *
+ * The feeding rule follows nDPI's own reader so results agree with it: packets go to nDPI until it
+ * names an application and has no more metadata to read (ndpi_extra_dissection_possible), or the
+ * flow passes the give-up limit (dpi.tcp_max_packets / dpi.udp_max_packets /
+ * dpi.other_max_packets). Only then, and only if the application is still unknown, is
+ * ndpi_detection_giveup() called (on a classified flow it would undo nDPI's own corrections). */
+#include <arpa/inet.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <ndpi/ndpi_api.h>
+
+#include "core/config_keys.h"
+#include "dpi/dpi.h"
+#include "dpi/l7_tables.h"
+#include "flow/flow.h"
+#include "ntopcore/error.h"
+#include "ntopcore/l7.h"
+
+struct ntc__dpi {
+    struct ndpi_detection_module_struct *ndpi;
+    uint16_t *app_map;          /* nDPI protocol id -> our id */
+    uint32_t app_map_len;
+    uint16_t cat_map[256];      /* nDPI category -> our category id (0 = Unspecified) */
+    char **custom_names;        /* names of custom protocols, by (our id - NTC_L7_CUSTOM_BASE) */
+    uint16_t ncustom;
+    uint32_t max_pkts_tcp, max_pkts_udp, max_pkts_other;
+    int guess;
+};
+
+struct ntc__dpi_flow {
+    struct ndpi_flow_struct nf;
+};
+
+static int find_name(const char *const *table, size_t n, const char *name)
+{
+    for (size_t i = 0; i < n; i++)
+        if (table[i] && strcmp(table[i], name) == 0)
+            return (int)i;
+    return -1;
+}
+
+int ntc__dpi_new(ntc__dpi **out, const struct ntc_config *cfg, char *err, size_t errlen)
+{
+    *out = NULL;
+    ntc__dpi *d = calloc(1, sizeof(*d));
+    if (!d)
+        return NTC_ENOMEM;
+    d->max_pkts_tcp = (uint32_t)ntc__config_int(cfg, NTC__CFG_DPI_TCP_MAX_PACKETS);
+    d->max_pkts_udp = (uint32_t)ntc__config_int(cfg, NTC__CFG_DPI_UDP_MAX_PACKETS);
+    d->max_pkts_other = (uint32_t)ntc__config_int(cfg, NTC__CFG_DPI_OTHER_MAX_PACKETS);
+    d->guess = (int)ntc__config_int(cfg, NTC__CFG_DPI_GUESS);
+    d->ndpi = ndpi_init_detection_module(ndpi_no_prefs);
+    if (!d->ndpi) {
+        ntc__fmt(err, errlen, "nDPI initialisation failed");
+        free(d);
+        return NTC_ENOMEM;
+    }
+    NDPI_PROTOCOL_BITMASK all;
+    NDPI_BITMASK_SET_ALL(all);
+    ndpi_set_protocol_detection_bitmask2(d->ndpi, &all);
+    int rc = 0;
+    const char *protos = ntc__config_str(cfg, NTC__CFG_DPI_PROTOCOLS_FILE);
+    const char *cats = ntc__config_str(cfg, NTC__CFG_DPI_CATEGORIES_FILE);
+    FILE *probe;
+    if (protos[0]) {
+        /* nDPI only says -1; check readability ourselves to give a useful message. */
+        if (!(probe = fopen(protos, "r"))) {
+            ntc__fmt(err, errlen, "dpi.protocols_file: cannot read %s", protos);
+            rc = NTC_EIO;
+            goto fail;
+        }
+        fclose(probe);
+        if (ndpi_load_protocols_file(d->ndpi, protos) != 0) {
+            ntc__fmt(err, errlen, "dpi.protocols_file: %s was rejected by the classifier", protos);
+            rc = NTC_EFORMAT;
+            goto fail;
+        }
+    }
+    if (cats[0]) {
+        if (!(probe = fopen(cats, "r"))) {
+            ntc__fmt(err, errlen, "dpi.categories_file: cannot read %s", cats);
+            rc = NTC_EIO;
+            goto fail;
+        }
+        fclose(probe);
+        if (ndpi_load_categories_file(d->ndpi, cats) < 0) {
+            ntc__fmt(err, errlen, "dpi.categories_file: %s was rejected by the classifier", cats);
+            rc = NTC_EFORMAT;
+            goto fail;
+        }
+    }
+    ndpi_finalize_initialization(d->ndpi);
+    if (cats[0])
+        ndpi_enable_loaded_categories(d->ndpi);
+
+    /* Map nDPI's ids and categories to ours by name. */
+    uint32_t n = ndpi_get_num_supported_protocols(d->ndpi);
+    rc = NTC_ENOMEM;
+    if (!(d->app_map = calloc(n ? n : 1, sizeof(*d->app_map))))
+        goto fail;
+    if (n > NDPI_LAST_IMPLEMENTED_PROTOCOL &&
+        !(d->custom_names = calloc(n - NDPI_LAST_IMPLEMENTED_PROTOCOL, sizeof(char *))))
+        goto fail;
+    d->app_map_len = n;
+    for (uint32_t i = 0; i < n; i++) {
+        const char *name = ndpi_get_proto_name(d->ndpi, (u_int16_t)i);
+        int ours = (name && i < NDPI_LAST_IMPLEMENTED_PROTOCOL)
+                       ? find_name(ntc__l7_app_names, NTC__L7_APP_COUNT, name)
+                       : -1;
+        if (ours >= 0) {
+            d->app_map[i] = (uint16_t)ours;
+        } else if (name && i >= NDPI_LAST_IMPLEMENTED_PROTOCOL && d->ncustom < 32767) {
+            if (!(d->custom_names[d->ncustom] = strdup(name)))
+                goto fail;
+            d->app_map[i] = (uint16_t)(NTC_L7_CUSTOM_BASE + d->ncustom++);
+        } else {
+            d->app_map[i] = 0; /* a protocol this build's table does not know yet */
+        }
+    }
+    for (int c = 0; c < 256; c++) {
+        const char *name = c < NDPI_PROTOCOL_NUM_CATEGORIES
+                               ? ndpi_category_get_name(d->ndpi, (ndpi_protocol_category_t)c)
+                               : NULL;
+        int ours = name && name[0] ? find_name(ntc__l7_category_names, NTC__L7_CATEGORY_COUNT, name)
+                                   : -1;
+        d->cat_map[c] = ours > 0 ? (uint16_t)ours : 0;
+    }
+    *out = d;
+    return 0;
+fail:
+    ntc__dpi_free(d);
+    return rc;
+}
+
+void ntc__dpi_free(ntc__dpi *d)
+{
+    if (!d)
+        return;
+    if (d->ndpi)
+        ndpi_exit_detection_module(d->ndpi);
+    for (uint16_t i = 0; i < d->ncustom; i++)
+        free(d->custom_names[i]);
+    free(d->custom_names);
+    free(d->app_map);
+    free(d);
+}
+
+uint16_t ntc__dpi_app_count(const ntc__dpi *d)
+{
+    return (uint16_t)(NTC__L7_APP_COUNT + (d ? d->ncustom : 0));
+}
+
+const char *ntc__dpi_app_name(const ntc__dpi *d, uint16_t id)
+{
+    if (id < NTC__L7_APP_COUNT)
+        return ntc__l7_app_names[id];
+    if (d && id >= NTC_L7_CUSTOM_BASE && id - NTC_L7_CUSTOM_BASE < d->ncustom)
+        return d->custom_names[id - NTC_L7_CUSTOM_BASE];
+    return NULL;
+}
+
+size_t ntc__dpi_state_bytes(void)
+{
+    return sizeof(struct ntc__dpi_flow);
+}
+
+int ntc__dpi_flow_start(ntc__dpi *d, struct ntc_flow *f)
+{
+    (void)d;
+    f->dpi = calloc(1, sizeof(*f->dpi));
+    return f->dpi ? 0 : NTC_ENOMEM;
+}
+
+static void free_state(struct ntc_flow *f)
+{
+    if (f->dpi) {
+        ndpi_free_flow_data(&f->dpi->nf);
+        free(f->dpi);
+        f->dpi = NULL;
+    }
+}
+
+void ntc__dpi_flow_release(struct ntc_flow *f)
+{
+    free_state(f);
+    free(f->meta);
+    f->meta = NULL;
+}
+
+/* ---- metadata ---- */
+
+typedef struct meta_builder {
+    int n;
+    struct {
+        int key;
+        const char *val;
+        char tmp[48];
+    } e[NTC_META_COUNT];
+} meta_builder;
+
+static void mb_add(meta_builder *b, int key, const char *val)
+{
+    if (val && val[0] && b->n < NTC_META_COUNT) {
+        b->e[b->n].key = key;
+        b->e[b->n].val = val;
+        b->n++;
+    }
+}
+
+static void mb_addf(meta_builder *b, int key, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void mb_addf(meta_builder *b, int key, const char *fmt, ...)
+{
+    if (b->n >= NTC_META_COUNT)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(b->e[b->n].tmp, sizeof(b->e[b->n].tmp), fmt, ap);
+    va_end(ap);
+    b->e[b->n].key = key;
+    b->e[b->n].val = b->e[b->n].tmp;
+    b->n++;
+}
+
+static ntc__flow_meta *mb_build(const meta_builder *b)
+{
+    if (b->n == 0)
+        return NULL;
+    size_t hdr = sizeof(ntc__flow_meta) + (size_t)b->n * sizeof(((ntc__flow_meta *)0)->ent[0]);
+    size_t total = hdr;
+    for (int i = 0; i < b->n; i++)
+        total += strnlen(b->e[i].val, 1024) + 1;
+    if (total > UINT16_MAX)
+        return NULL;
+    ntc__flow_meta *m = malloc(total);
+    if (!m)
+        return NULL;
+    m->count = (uint16_t)b->n;
+    m->size = (uint16_t)total;
+    size_t off = hdr;
+    for (int i = 0; i < b->n; i++) {
+        size_t l = strnlen(b->e[i].val, 1024);
+        m->ent[i].key = (uint8_t)b->e[i].key;
+        m->ent[i].pad = 0;
+        m->ent[i].off = (uint16_t)off;
+        memcpy((char *)m + off, b->e[i].val, l);
+        ((char *)m)[off + l] = 0;
+        off += l + 1;
+    }
+    return m;
+}
+
+const char *ntc__meta_get(const ntc__flow_meta *m, int key)
+{
+    if (!m)
+        return NULL;
+    for (uint16_t i = 0; i < m->count; i++)
+        if (m->ent[i].key == key)
+            return (const char *)m + m->ent[i].off;
+    return NULL;
+}
+
+int ntc__dpi_meta_dup(struct ntc_flow *dst, const struct ntc_flow *src)
+{
+    dst->meta = NULL;
+    if (!src->meta)
+        return 0;
+    dst->meta = malloc(src->meta->size);
+    if (!dst->meta)
+        return NTC_ENOMEM;
+    memcpy(dst->meta, src->meta, src->meta->size);
+    return 0;
+}
+
+static int is_proto(ndpi_protocol r, uint16_t id)
+{
+    return r.master_protocol == id || r.app_protocol == id;
+}
+
+static void collect_meta(ntc__dpi *d, struct ntc_flow *f, ndpi_protocol r, meta_builder *b)
+{
+    struct ndpi_flow_struct *nf = &f->dpi->nf;
+    const char *host = nf->host_server_name;
+    if (nf->http.url || nf->http.method != NDPI_HTTP_METHOD_UNKNOWN || nf->http.response_status_code) {
+        if (nf->http.method != NDPI_HTTP_METHOD_UNKNOWN)
+            mb_add(b, NTC_META_HTTP_METHOD, ndpi_http_method2str(nf->http.method));
+        mb_add(b, NTC_META_HTTP_URL, nf->http.url);
+        mb_add(b, NTC_META_HTTP_HOST, host);
+        mb_add(b, NTC_META_HTTP_USER_AGENT, nf->http.user_agent);
+        mb_add(b, NTC_META_HTTP_MIME, nf->http.content_type);
+        if (nf->http.response_status_code)
+            mb_addf(b, NTC_META_HTTP_RET_CODE, "%u", nf->http.response_status_code);
+        host = NULL;
+    }
+    if (is_proto(r, NDPI_PROTOCOL_DNS) || is_proto(r, NDPI_PROTOCOL_LLMNR)) {
+        mb_add(b, NTC_META_DNS_QUERY, host);
+        if (nf->protos.dns.query_type)
+            mb_addf(b, NTC_META_DNS_QUERY_TYPE, "%u", nf->protos.dns.query_type);
+        if (!nf->protos.dns.is_query || nf->protos.dns.num_answers || nf->protos.dns.reply_code)
+            mb_addf(b, NTC_META_DNS_RET_CODE, "%u", nf->protos.dns.reply_code);
+        if (nf->protos.dns.num_answers && (nf->protos.dns.rsp_type == 1 || nf->protos.dns.rsp_type == 28)) {
+            char a[64];
+            int v6 = nf->protos.dns.rsp_type == 28;
+            if (inet_ntop(v6 ? AF_INET6 : AF_INET, &nf->protos.dns.rsp_addr, a, sizeof(a)))
+                mb_addf(b, NTC_META_DNS_ANSWER, "%s", a);
+        }
+        host = NULL;
+    } else if (is_proto(r, NDPI_PROTOCOL_TLS) || is_proto(r, NDPI_PROTOCOL_QUIC) ||
+               is_proto(r, NDPI_PROTOCOL_DTLS) || is_proto(r, NDPI_PROTOCOL_MAIL_SMTPS) ||
+               is_proto(r, NDPI_PROTOCOL_MAIL_IMAPS) || is_proto(r, NDPI_PROTOCOL_MAIL_POPS)) {
+        mb_add(b, NTC_META_TLS_SERVER_NAME, host);
+        if (nf->protos.tls_quic.ssl_version) {
+            char v[32];
+            uint8_t unknown = 0;
+            ndpi_ssl_version2str(v, sizeof(v), nf->protos.tls_quic.ssl_version, &unknown);
+            mb_addf(b, NTC_META_TLS_VERSION, "%s", v);
+        }
+        mb_add(b, NTC_META_JA3C_HASH, nf->protos.tls_quic.ja3_client);
+        mb_add(b, NTC_META_JA3S_HASH, nf->protos.tls_quic.ja3_server);
+        mb_add(b, NTC_META_TLS_ISSUER_DN, nf->protos.tls_quic.issuerDN);
+        mb_add(b, NTC_META_TLS_SUBJECT_DN, nf->protos.tls_quic.subjectDN);
+        if (nf->protos.tls_quic.notBefore)
+            mb_addf(b, NTC_META_TLS_NOT_BEFORE, "%" PRIu32, nf->protos.tls_quic.notBefore);
+        if (nf->protos.tls_quic.notAfter)
+            mb_addf(b, NTC_META_TLS_NOT_AFTER, "%" PRIu32, nf->protos.tls_quic.notAfter);
+        mb_add(b, NTC_META_TLS_ALPN, nf->protos.tls_quic.alpn);
+        host = NULL;
+    } else if (is_proto(r, NDPI_PROTOCOL_SSH)) {
+        mb_add(b, NTC_META_SSH_CLIENT, nf->protos.ssh.client_signature);
+        mb_add(b, NTC_META_SSH_SERVER, nf->protos.ssh.server_signature);
+    } else if (is_proto(r, NDPI_PROTOCOL_DHCP)) {
+        mb_add(b, NTC_META_DHCP_HOST_NAME, host);
+        host = NULL;
+    }
+    if (host && host[0])
+        mb_add(b, NTC_META_HOST_NAME, host);
+    if ((r.master_protocol >= NDPI_LAST_IMPLEMENTED_PROTOCOL ||
+         r.app_protocol >= NDPI_LAST_IMPLEMENTED_PROTOCOL)) {
+        char name[64];
+        ndpi_protocol2name(d->ndpi, r, name, sizeof(name));
+        mb_addf(b, NTC_META_L7_NAME, "%s", name);
+    }
+}
+
+static uint16_t map_app(const ntc__dpi *d, uint16_t ndpi_id)
+{
+    return ndpi_id < d->app_map_len ? d->app_map[ndpi_id] : 0;
+}
+
+/* Copy nDPI's verdict into the flow, then free nDPI's state. */
+static void conclude(ntc__dpi *d, struct ntc_flow *f, ndpi_protocol r, int gave_up)
+{
+    struct ndpi_flow_struct *nf = &f->dpi->nf;
+    ntc__flow_l7 *l = &f->l7;
+    l->master = map_app(d, r.master_protocol);
+    l->app = map_app(d, r.app_protocol);
+    if (l->master == l->app)
+        l->master = 0;
+    l->category = d->cat_map[(unsigned)r.category & 0xff];
+    uint16_t main_id = r.app_protocol ? r.app_protocol : r.master_protocol;
+    l->breed = (uint8_t)ndpi_get_proto_breed(d->ndpi, main_id);
+    if (!gave_up)
+        l->how = NTC_L7_DPI;
+    else if (!r.app_protocol && !r.master_protocol)
+        l->how = NTC_L7_UNKNOWN;
+    else if (nf->confidence == NDPI_CONFIDENCE_DPI || nf->confidence == NDPI_CONFIDENCE_DPI_CACHE)
+        l->how = NTC_L7_DPI;
+    else
+        l->how = NTC_L7_GUESS;
+    l->risk = (uint64_t)nf->risk;
+    if (l->risk) {
+        u_int16_t cli = 0, srv = 0;
+        l->risk_score = ndpi_risk2score(nf->risk, &cli, &srv);
+    }
+    meta_builder b;
+    b.n = 0;
+    collect_meta(d, f, r, &b);
+    free(f->meta);
+    f->meta = mb_build(&b);
+    free_state(f);
+}
+
+int ntc__dpi_packet(ntc__dpi *d, struct ntc_flow *f, const ntc__pkt *p, uint64_t ts_us)
+{
+    if (!f->dpi)
+        return 0;
+    uint64_t pkts = f->pkts[0] + f->pkts[1];
+    uint32_t limit = f->key.proto == 6 ? d->max_pkts_tcp
+                     : f->key.proto == 17 ? d->max_pkts_udp : d->max_pkts_other;
+    int enough = pkts > limit;
+    ndpi_protocol r = {0};
+    if (p->l3 && p->l4) {
+        /* Only the innermost IP packet, only what was captured, and never past its IP length. */
+        uint32_t len = NTC__MIN(p->l3_caplen, p->ip_len);
+        if (len > 65535)
+            len = 65535;
+        r = ndpi_detection_process_packet(d->ndpi, &f->dpi->nf, p->l3, (unsigned short)len,
+                                          ts_us / 1000);
+        if (f->l7.dpi_packets < UINT16_MAX)
+            f->l7.dpi_packets++;
+    } else {
+        r.master_protocol = f->dpi->nf.detected_protocol_stack[1];
+        r.app_protocol = f->dpi->nf.detected_protocol_stack[0];
+        r.category = f->dpi->nf.category;
+    }
+    if (r.app_protocol == NDPI_PROTOCOL_UNKNOWN && !enough)
+        return 0;
+    if (r.app_protocol != NDPI_PROTOCOL_UNKNOWN && !enough &&
+        ndpi_extra_dissection_possible(d->ndpi, &f->dpi->nf))
+        return 0;
+    int gave_up = 0;
+    if (r.app_protocol == NDPI_PROTOCOL_UNKNOWN) {
+        u_int8_t guessed = 0;
+        r = ndpi_detection_giveup(d->ndpi, &f->dpi->nf, (u_int8_t)d->guess, &guessed);
+        gave_up = 1;
+    }
+    conclude(d, f, r, gave_up);
+    return 1;
+}
+
+void ntc__dpi_finish(ntc__dpi *d, struct ntc_flow *f)
+{
+    if (!f->dpi)
+        return;
+    struct ndpi_flow_struct *nf = &f->dpi->nf;
+    ndpi_protocol r = {0};
+    r.app_protocol = nf->detected_protocol_stack[0];
+    r.master_protocol = nf->detected_protocol_stack[1];
+    r.category = nf->category;
+    int gave_up = 0;
+    if (r.app_protocol == NDPI_PROTOCOL_UNKNOWN) {
+        u_int8_t guessed = 0;
+        r = ndpi_detection_giveup(d->ndpi, nf, (u_int8_t)d->guess, &guessed);
+        gave_up = 1;
+    }
+    conclude(d, f, r, gave_up);
+}
