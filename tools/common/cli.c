@@ -179,11 +179,13 @@ static void log_cb(void *user, ntc_log_level lvl, const char *msg)
 
 int cli_open_engine(cli_common *c, ntc_engine **out)
 {
-    ntc_engine *eng;
+    ntc_engine *eng = NULL;
     int rc = ntc_engine_new(&eng, c->cfg);
     if (rc) {
-        fprintf(stderr, "%s: cannot create the engine: %s\n", c->prog, ntc_strerror(rc));
-        return CLI_EXIT_RUNTIME;
+        const char *why = eng && ntc_engine_errmsg(eng)[0] ? ntc_engine_errmsg(eng) : ntc_strerror(rc);
+        fprintf(stderr, "%s: cannot start the engine: %s\n", c->prog, why);
+        ntc_engine_free(eng);
+        return rc == NTC_ENOMEM ? CLI_EXIT_RUNTIME : CLI_EXIT_USAGE;
     }
     ntc_callbacks cb = {.version = NTC_CALLBACKS_VERSION, .log = log_cb};
     ntc_engine_set_callbacks(eng, &cb, c);

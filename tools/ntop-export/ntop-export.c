@@ -1,6 +1,7 @@
 /* ntop-export: read packets (files or live), print flows or hosts as JSON lines. */
 #include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,6 +13,7 @@ typedef struct export_ctx {
     FILE *out;
     const char *out_name;
     int what_hosts;
+    int what_apps;      /* 1 applications, 2 categories */
     unsigned json_flags;
     char *buf;
     size_t buflen;
@@ -32,7 +34,9 @@ static void usage(FILE *out)
             "  -m NETS          local networks, comma-separated CIDR (adds to host.local_networks)\n"
             "  -c COUNT         stop after COUNT packets\n"
             "  -o URI           output: jsonl:PATH or jsonl:- for stdout (default jsonl:-)\n"
-            "  --what WHAT      flows (default) or hosts\n"
+            "  --what WHAT      flows (default); hosts (when purged and at the end); apps or\n"
+            "                   categories (the interface's traffic per application or category,\n"
+            "                   at the end)\n"
             "  --format FMT     names: nProbe field names (default); nprobe: numeric element ids\n"
             "  --config FILE    read KEY = VALUE settings\n"
             "  --set KEY=VALUE  set one configuration key (see below)\n"
@@ -72,7 +76,7 @@ static void on_flow(void *user, const ntc_flow *f, ntc_flow_end_reason why)
 {
     export_ctx *x = user;
     (void)why;
-    if (x->what_hosts)
+    if (x->what_hosts || x->what_apps)
         return;
     int n = ntc_flow_format_json(f, x->json_flags, x->buf, x->buflen);
     if (ensure(x, n) > 0)
@@ -89,6 +93,46 @@ static void on_host(void *user, const ntc_host *h)
     if (ensure(x, n) > 0)
         n = ntc_host_format_json(h, x->json_flags, x->buf, x->buflen);
     emit(x, n);
+}
+
+typedef struct app_print {
+    export_ctx *x;
+    ntc_engine *eng;
+    uint64_t total_bytes;
+    int categories;
+} app_print;
+
+static int sum_app(void *user, const ntc_app_stats *st)
+{
+    app_print *a = user;
+    a->total_bytes += st->cli2srv_bytes + st->srv2cli_bytes;
+    return 0;
+}
+
+static int print_app(void *user, const ntc_app_stats *st)
+{
+    app_print *a = user;
+    const char *name = a->categories ? ntc_l7_category_name(st->id) : ntc_engine_app_name(a->eng, st->id);
+    uint64_t bytes = st->cli2srv_bytes + st->srv2cli_bytes;
+    char esc[128];
+    size_t k = 0;
+    for (const char *p = name ? name : "?"; *p && k + 2 < sizeof(esc); p++) {
+        if (*p == '"' || *p == '\\')
+            esc[k++] = '\\';
+        esc[k++] = *p;
+    }
+    esc[k] = 0;
+    int n = fprintf(a->x->out,
+                    "{\"%s\":%u,\"%s\":\"%s\",\"FLOWS\":%" PRIu64 ",\"IN_PKTS\":%" PRIu64
+                    ",\"IN_BYTES\":%" PRIu64 ",\"OUT_PKTS\":%" PRIu64 ",\"OUT_BYTES\":%" PRIu64
+                    ",\"BYTES_PERCENT\":%.2f}\n",
+                    a->categories ? "L7_PROTO_CATEGORY_ID" : "L7_PROTO", st->id,
+                    a->categories ? "L7_PROTO_CATEGORY" : "L7_PROTO_NAME", esc, st->flows,
+                    st->cli2srv_packets, st->cli2srv_bytes, st->srv2cli_packets, st->srv2cli_bytes,
+                    a->total_bytes ? 100.0 * (double)bytes / (double)a->total_bytes : 0.0);
+    if (n < 0)
+        a->x->write_error = errno ? errno : EIO;
+    return 0;
 }
 
 static void on_log(void *user, ntc_log_level lvl, const char *msg)
@@ -129,8 +173,13 @@ int main(int argc, char **argv)
                 x.what_hosts = 0;
             else if (strcmp(optarg, "hosts") == 0)
                 x.what_hosts = 1;
+            else if (strcmp(optarg, "apps") == 0)
+                x.what_apps = 1;
+            else if (strcmp(optarg, "categories") == 0)
+                x.what_apps = 2;
             else {
-                fprintf(stderr, "ntop-export: --what takes flows or hosts, not '%s'\n", optarg);
+                fprintf(stderr, "ntop-export: --what takes flows, hosts, apps or categories, not '%s'\n",
+                        optarg);
                 return CLI_EXIT_USAGE;
             }
             break;
@@ -191,6 +240,11 @@ int main(int argc, char **argv)
     char saved[600];
     snprintf(saved, sizeof(saved), "%s", err_text);
     ntc_engine_flush(eng);
+    if (x.what_apps) {
+        app_print a = {&x, eng, 0, x.what_apps == 2};
+        ntc_engine_foreach_app(eng, a.categories, sum_app, &a);
+        ntc_engine_foreach_app(eng, a.categories, print_app, &a);
+    }
     if (c.verbose && !c.quiet)
         cli_print_summary(stderr, eng);
     int status = CLI_EXIT_OK;

@@ -1,0 +1,30 @@
+#!/bin/bash
+# Install the Debian 12 packages needed to build and test libntopcore (idempotent).
+# Runs apt-get only for what is missing; needs root (or sudo) when something must be installed.
+set -euo pipefail
+
+PKGS=(
+  gcc g++ meson ninja-build pkg-config          # toolchain
+  libpcap-dev libndpi-dev libcmocka-dev         # libraries we build on
+  libndpi-bin tshark                            # reference tools the tests compare against
+  iproute2 iputils-ping                         # network namespaces for live-capture tests
+  python3                                       # test scripts (/usr/bin/python3)
+)
+
+missing=()
+for p in "${PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null || { echo "setup: need root to install: ${missing[*]}" >&2; exit 1; }
+  SUDO=sudo
+fi
+echo "setup: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+# tshark asks whether non-root users may capture; answer no without a prompt.
+echo "wireshark-common wireshark-common/install-setuid boolean false" | $SUDO debconf-set-selections 2>/dev/null || true
+$SUDO apt-get update -q
+$SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
