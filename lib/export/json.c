@@ -207,5 +207,35 @@ NTC_EXPORT int ntc_host_format_json(const ntc_host *host, unsigned flags, char *
     jnum(&j, "ACTIVE_FLOWS_AS_SERVER", 0, h.active_flows_as_server);
     jnum(&j, "TOTAL_FLOWS_AS_CLIENT", 0, h.total_flows_as_client);
     jnum(&j, "TOTAL_FLOWS_AS_SERVER", 0, h.total_flows_as_server);
+    const char *name = ntc_host_name(host);
+    if (name)
+        jstr(&j, "NAME", 0, name);
+    size_t napps = ntc_host_app_count(host);
+    if (napps) {
+        /* Local hosts: traffic per application, from the host's side. */
+        jkey(&j, "APPS", 0);
+        jraw(&j, "[");
+        for (size_t i = 0; i < napps; i++) {
+            ntc_app_stats a = {.size = sizeof(a)};
+            ntc_host_get_app(host, i, &a);
+            const char *an = ntc_l7_app_name(a.id);
+            char idbuf[16];
+            if (!an) {
+                snprintf(idbuf, sizeof(idbuf), "%u", a.id);
+                an = idbuf;
+            }
+            jraw(&j, "%s{", i ? "," : "");
+            j.first = 1;
+            jstr(&j, "L7_PROTO_NAME", 0, an);
+            jnum(&j, "FLOWS", 0, a.flows);
+            jnum(&j, "PKTS_SENT", 0, a.cli2srv_packets);
+            jnum(&j, "BYTES_SENT", 0, a.cli2srv_bytes);
+            jnum(&j, "PKTS_RCVD", 0, a.srv2cli_packets);
+            jnum(&j, "BYTES_RCVD", 0, a.srv2cli_bytes);
+            jraw(&j, "}");
+        }
+        jraw(&j, "]");
+        j.first = 0;
+    }
     return jfinish(&j);
 }
