@@ -52,18 +52,19 @@ typedef struct ntc__host_local {
     ntc__host_app *apps;          /* L7 accounting, one entry per application seen */
 } ntc__host_local;
 
-struct ntc_host {
+struct ntc_host {                 /* 128 bytes on 64-bit: remote hosts cost this plus a bucket */
     struct ntc_host *hnext;       /* hash chain */
     ntc__lnode lru;               /* in the local or remote LRU list */
-    uint32_t hash;
     uint16_t vlan;
     uint8_t ip_version;
     uint8_t flags;                /* NTC__HOST_* */
+    uint32_t active_cli;
+    uint32_t active_srv;
+    uint32_t hash;
     uint8_t addr[16];
     uint64_t packets_sent, bytes_sent, packets_rcvd, bytes_rcvd;
     uint64_t first_us, last_us;
-    uint32_t active_cli, active_srv;
-    uint64_t total_cli, total_srv;
+    uint32_t total_cli, total_srv; /* flows ever, modulo 2^32 */
     ntc__host_local *local;       /* non-NULL for local hosts */
     char *name;                   /* learnt passively (DNS, SNI, HTTP Host, DHCP), or NULL */
 };
