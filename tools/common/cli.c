@@ -193,14 +193,15 @@ int cli_open_engine(cli_common *c, ntc_engine **out)
         if ((rc = ntc_engine_open_file(eng, c->files[i])) != 0) {
             fprintf(stderr, "%s: %s\n", c->prog, ntc_engine_errmsg(eng));
             ntc_engine_free(eng);
-            return CLI_EXIT_RUNTIME;
+            /* A bad filter expression is a usage error; an unreadable file a runtime one. */
+            return rc == NTC_EINVAL ? CLI_EXIT_USAGE : CLI_EXIT_RUNTIME;
         }
     }
     for (int i = 0; i < c->nifaces; i++) {
         if ((rc = ntc_engine_open_live(eng, c->ifaces[i])) != 0) {
             fprintf(stderr, "%s: %s\n", c->prog, ntc_engine_errmsg(eng));
             ntc_engine_free(eng);
-            return CLI_EXIT_RUNTIME;
+            return rc == NTC_EINVAL ? CLI_EXIT_USAGE : CLI_EXIT_RUNTIME;
         }
     }
     *out = eng;

@@ -142,10 +142,9 @@ static void on_log(void *user, ntc_log_level lvl, const char *msg)
         fprintf(stderr, "ntop-export: %s\n", msg);
 }
 
-int main(int argc, char **argv)
+static int export_main(cli_common *cp, int argc, char **argv)
 {
-    cli_common c;
-    cli_init(&c, argv[0]);
+    cli_common c = *cp;
     export_ctx x = {.out = stdout, .out_name = "-"};
     const char *uri = "jsonl:-";
     static const struct option longopts[] = {
@@ -158,7 +157,7 @@ int main(int argc, char **argv)
         {"format", required_argument, NULL, OPT_FORMAT},
         {NULL, 0, NULL, 0}};
     int opt;
-    while ((opt = getopt_long(argc, argv, "+" CLI_SHORTOPTS "o:", longopts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, CLI_SHORTOPTS "o:", longopts, NULL)) != -1) {
         int h = cli_handle_option(&c, opt, optarg, usage);
         if (h < 0)
             return CLI_EXIT_USAGE;
@@ -229,6 +228,7 @@ int main(int argc, char **argv)
     x.buf = malloc(x.buflen);
     if (!x.buf) {
         fprintf(stderr, "ntop-export: out of memory\n");
+        ntc_engine_free(eng);
         return CLI_EXIT_RUNTIME;
     }
     ntc_callbacks cb = {.version = NTC_CALLBACKS_VERSION, .flow_end = on_flow, .host_end = on_host,
@@ -260,6 +260,15 @@ int main(int argc, char **argv)
     }
     ntc_engine_free(eng);
     free(x.buf);
+    *cp = c;
+    return status;
+}
+
+int main(int argc, char **argv)
+{
+    cli_common c;
+    cli_init(&c, argv[0]);
+    int status = export_main(&c, argc, argv);
     cli_free(&c);
     return status;
 }
