@@ -193,23 +193,41 @@ void ntc__dpi_flow_release(struct ntc_flow *f)
 
 /* ---- metadata ---- */
 
+/* Values are (pointer, length) pairs: nDPI's fixed-size arrays are read only up to their size,
+ * never trusting them to be NUL-terminated. */
 typedef struct meta_builder {
     int n;
     struct {
         int key;
         const char *val;
-        char tmp[48];
+        size_t len;
+        char tmp[64];
     } e[NTC_META_COUNT];
 } meta_builder;
 
+#define META_MAX_VALUE 1024
+
+static void mb_addn(meta_builder *b, int key, const char *val, size_t max)
+{
+    if (!val || b->n >= NTC_META_COUNT)
+        return;
+    size_t len = strnlen(val, NTC__MIN(max, (size_t)META_MAX_VALUE));
+    if (len == 0)
+        return;
+    b->e[b->n].key = key;
+    b->e[b->n].val = val;
+    b->e[b->n].len = len;
+    b->n++;
+}
+
+/* A NUL-terminated string nDPI allocated. */
 static void mb_add(meta_builder *b, int key, const char *val)
 {
-    if (val && val[0] && b->n < NTC_META_COUNT) {
-        b->e[b->n].key = key;
-        b->e[b->n].val = val;
-        b->n++;
-    }
+    mb_addn(b, key, val, META_MAX_VALUE);
 }
+
+/* A fixed-size array inside nDPI's flow struct. */
+#define MB_ADD_ARRAY(b, key, arr) mb_addn((b), (key), (arr), sizeof(arr))
 
 static void mb_addf(meta_builder *b, int key, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static void mb_addf(meta_builder *b, int key, const char *fmt, ...)
@@ -220,9 +238,7 @@ static void mb_addf(meta_builder *b, int key, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(b->e[b->n].tmp, sizeof(b->e[b->n].tmp), fmt, ap);
     va_end(ap);
-    b->e[b->n].key = key;
-    b->e[b->n].val = b->e[b->n].tmp;
-    b->n++;
+    mb_addn(b, key, b->e[b->n].tmp, sizeof(b->e[b->n].tmp));
 }
 
 static ntc__flow_meta *mb_build(const meta_builder *b)
@@ -232,7 +248,7 @@ static ntc__flow_meta *mb_build(const meta_builder *b)
     size_t hdr = sizeof(ntc__flow_meta) + (size_t)b->n * sizeof(((ntc__flow_meta *)0)->ent[0]);
     size_t total = hdr;
     for (int i = 0; i < b->n; i++)
-        total += strnlen(b->e[i].val, 1024) + 1;
+        total += b->e[i].len + 1;
     if (total > UINT16_MAX)
         return NULL;
     ntc__flow_meta *m = malloc(total);
@@ -242,7 +258,7 @@ static ntc__flow_meta *mb_build(const meta_builder *b)
     m->size = (uint16_t)total;
     size_t off = hdr;
     for (int i = 0; i < b->n; i++) {
-        size_t l = strnlen(b->e[i].val, 1024);
+        size_t l = b->e[i].len;
         m->ent[i].key = (uint8_t)b->e[i].key;
         m->ent[i].pad = 0;
         m->ent[i].off = (uint16_t)off;
@@ -284,11 +300,12 @@ static void collect_meta(ntc__dpi *d, struct ntc_flow *f, ndpi_protocol r, meta_
 {
     struct ndpi_flow_struct *nf = &f->dpi->nf;
     const char *host = nf->host_server_name;
+#define HOST_ADD(key) MB_ADD_ARRAY(b, key, nf->host_server_name)
     if (nf->http.url || nf->http.method != NDPI_HTTP_METHOD_UNKNOWN || nf->http.response_status_code) {
         if (nf->http.method != NDPI_HTTP_METHOD_UNKNOWN)
             mb_add(b, NTC_META_HTTP_METHOD, ndpi_http_method2str(nf->http.method));
         mb_add(b, NTC_META_HTTP_URL, nf->http.url);
-        mb_add(b, NTC_META_HTTP_HOST, host);
+        HOST_ADD(NTC_META_HTTP_HOST);
         mb_add(b, NTC_META_HTTP_USER_AGENT, nf->http.user_agent);
         mb_add(b, NTC_META_HTTP_MIME, nf->http.content_type);
         if (nf->http.response_status_code)
@@ -296,7 +313,7 @@ static void collect_meta(ntc__dpi *d, struct ntc_flow *f, ndpi_protocol r, meta_
         host = NULL;
     }
     if (is_proto(r, NDPI_PROTOCOL_DNS) || is_proto(r, NDPI_PROTOCOL_LLMNR)) {
-        mb_add(b, NTC_META_DNS_QUERY, host);
+        HOST_ADD(NTC_META_DNS_QUERY);
         if (nf->protos.dns.query_type)
             mb_addf(b, NTC_META_DNS_QUERY_TYPE, "%u", nf->protos.dns.query_type);
         if (!nf->protos.dns.is_query || nf->protos.dns.num_answers || nf->protos.dns.reply_code)
@@ -311,15 +328,15 @@ static void collect_meta(ntc__dpi *d, struct ntc_flow *f, ndpi_protocol r, meta_
     } else if (is_proto(r, NDPI_PROTOCOL_TLS) || is_proto(r, NDPI_PROTOCOL_QUIC) ||
                is_proto(r, NDPI_PROTOCOL_DTLS) || is_proto(r, NDPI_PROTOCOL_MAIL_SMTPS) ||
                is_proto(r, NDPI_PROTOCOL_MAIL_IMAPS) || is_proto(r, NDPI_PROTOCOL_MAIL_POPS)) {
-        mb_add(b, NTC_META_TLS_SERVER_NAME, host);
+        HOST_ADD(NTC_META_TLS_SERVER_NAME);
         if (nf->protos.tls_quic.ssl_version) {
             char v[32];
             uint8_t unknown = 0;
             ndpi_ssl_version2str(v, sizeof(v), nf->protos.tls_quic.ssl_version, &unknown);
             mb_addf(b, NTC_META_TLS_VERSION, "%s", v);
         }
-        mb_add(b, NTC_META_JA3C_HASH, nf->protos.tls_quic.ja3_client);
-        mb_add(b, NTC_META_JA3S_HASH, nf->protos.tls_quic.ja3_server);
+        MB_ADD_ARRAY(b, NTC_META_JA3C_HASH, nf->protos.tls_quic.ja3_client);
+        MB_ADD_ARRAY(b, NTC_META_JA3S_HASH, nf->protos.tls_quic.ja3_server);
         mb_add(b, NTC_META_TLS_ISSUER_DN, nf->protos.tls_quic.issuerDN);
         mb_add(b, NTC_META_TLS_SUBJECT_DN, nf->protos.tls_quic.subjectDN);
         if (nf->protos.tls_quic.notBefore)
@@ -329,14 +346,15 @@ static void collect_meta(ntc__dpi *d, struct ntc_flow *f, ndpi_protocol r, meta_
         mb_add(b, NTC_META_TLS_ALPN, nf->protos.tls_quic.alpn);
         host = NULL;
     } else if (is_proto(r, NDPI_PROTOCOL_SSH)) {
-        mb_add(b, NTC_META_SSH_CLIENT, nf->protos.ssh.client_signature);
-        mb_add(b, NTC_META_SSH_SERVER, nf->protos.ssh.server_signature);
+        MB_ADD_ARRAY(b, NTC_META_SSH_CLIENT, nf->protos.ssh.client_signature);
+        MB_ADD_ARRAY(b, NTC_META_SSH_SERVER, nf->protos.ssh.server_signature);
     } else if (is_proto(r, NDPI_PROTOCOL_DHCP)) {
-        mb_add(b, NTC_META_DHCP_HOST_NAME, host);
+        HOST_ADD(NTC_META_DHCP_HOST_NAME);
         host = NULL;
     }
-    if (host && host[0])
-        mb_add(b, NTC_META_HOST_NAME, host);
+    if (host)
+        HOST_ADD(NTC_META_HOST_NAME);
+#undef HOST_ADD
     if ((r.master_protocol >= NDPI_LAST_IMPLEMENTED_PROTOCOL ||
          r.app_protocol >= NDPI_LAST_IMPLEMENTED_PROTOCOL)) {
         char name[64];
