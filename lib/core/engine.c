@@ -144,6 +144,7 @@ static void host_end_cb(void *u, const ntc_host *h)
 
 static void end_flow(ntc_engine *e, struct ntc_flow *f, ntc_flow_end_reason why)
 {
+
     if (f->dpi) {
         ntc__dpi_finish(e->dpi, f);
         e->inspecting--;
@@ -187,7 +188,6 @@ static void on_tick(ntc_engine *e)
     }
     e->tick_bytes = e->st.bytes;
     e->tick_packets = e->st.packets;
-    int first = e->last_tick_us == 0;
     e->last_tick_us = boundary;
     e->next_tick_us = boundary + US_PER_S;
 
@@ -197,17 +197,15 @@ static void on_tick(ntc_engine *e)
         ntc__capture_stats(e->cap, &e->st.kernel_received, &e->st.kernel_dropped, &e->st.ifdrops);
 
     uint64_t s = boundary / US_PER_S;
-    if (!first) {
-        fire_tick(e, NTC_TICK_SECOND);
-        if (s / 60 != e->minute)
-            fire_tick(e, NTC_TICK_MINUTE);
-        if (s / 300 != e->five_min)
-            fire_tick(e, NTC_TICK_FIVE_MINUTES);
-        if (s / 3600 != e->hour)
-            fire_tick(e, NTC_TICK_HOUR);
-        if (s / 86400 != e->day)
-            fire_tick(e, NTC_TICK_DAY);
-    }
+    fire_tick(e, NTC_TICK_SECOND);
+    if (s / 60 != e->minute)
+        fire_tick(e, NTC_TICK_MINUTE);
+    if (s / 300 != e->five_min)
+        fire_tick(e, NTC_TICK_FIVE_MINUTES);
+    if (s / 3600 != e->hour)
+        fire_tick(e, NTC_TICK_HOUR);
+    if (s / 86400 != e->day)
+        fire_tick(e, NTC_TICK_DAY);
     e->minute = s / 60;
     e->five_min = s / 300;
     e->hour = s / 3600;
@@ -288,6 +286,11 @@ static int process(ntc_engine *e, int lt, uint64_t ts, const uint8_t *data, uint
         e->now_us = ts;
         e->next_tick_us = ts - ts % US_PER_S + US_PER_S;
         e->last_tick_us = ts - ts % US_PER_S;
+        uint64_t sec = ts / US_PER_S;
+        e->minute = sec / 60;
+        e->five_min = sec / 300;
+        e->hour = sec / 3600;
+        e->day = sec / 86400;
     } else {
         advance_clock(e, ts);
     }

@@ -14,8 +14,9 @@
  * - A tunnel header cut by the capture is TRUNCATED_L4; one that does not fit in the IP packet,
  *   or has a bad version/flags, is BAD_TUNNEL.
  * - Tunnels are not decoded inside IP fragments: a fragment is its own (outer) flow.
- * - A tunnel whose inner frame carries no IP (ARP in VXLAN, a non-IP GTP T-PDU, MPLS/PPP in GRE,
- *   PPTP's GRE version 1) is decoded as the outer flow (tunnel protocol, ports of the outer UDP).
+ * - A tunnel whose inner frame carries no IP (ARP in VXLAN, a non-IP GTP T-PDU, MPLS in GRE,
+ *   encrypted PPP in PPTP's GRE version 1) is decoded as the outer flow (IP protocol of the
+ *   tunnel, ports of the outer UDP).
  */
 #include "decode/decode.h"
 
@@ -493,6 +494,49 @@ static int tunnel_ether(dctx *c, const l4ctx *l, uint32_t off, uint8_t type, con
     return r;
 }
 
+/* Enhanced GRE of PPTP (RFC 2637): version 1, key (payload length, call id) always present,
+ * optional sequence and acknowledgment numbers, PPP inside. PPP frames that carry no IP
+ * (LCP, MPPE-encrypted data, ...) and acknowledgment-only packets stay the outer GRE flow. */
+static int dec_pptp(dctx *c, const l4ctx *l, uint16_t flags, uint16_t proto)
+{
+    const uint8_t *g = c->data + l->off;
+    if (proto != 0x880b || (flags & 0xc000) || !(flags & 0x2000))
+        return fail(c, NTC_DECODE_BAD_TUNNEL);
+    uint32_t hlen = 8 + ((flags & 0x1000) ? 4 : 0) + ((flags & 0x0080) ? 4 : 0);
+    if (l->len < hlen)
+        return fail(c, NTC_DECODE_BAD_TUNNEL);
+    if (l->cap < hlen)
+        return fail(c, l->overstated ? NTC_DECODE_BAD_IP_LENGTH : NTC_DECODE_TRUNCATED_L4);
+    uint32_t pos = hlen;
+    if (l->len == pos)
+        return opaque_l4(c, l); /* acknowledgment only */
+    if (l->len - pos >= 2 && l->cap - pos < 2)
+        return fail(c, NTC_DECODE_TRUNCATED_L4);
+    if (l->len - pos >= 2 && g[pos] == 0xff && g[pos + 1] == 0x03)
+        pos += 2; /* address and control, unless compressed away (ACFC) */
+    if (l->len - pos < 1)
+        return fail(c, NTC_DECODE_BAD_TUNNEL);
+    if (l->cap - pos < 1)
+        return fail(c, NTC_DECODE_TRUNCATED_L4);
+    uint16_t ppp;
+    if (g[pos] & 1) { /* protocol field compression: one byte */
+        ppp = g[pos];
+        pos += 1;
+    } else {
+        if (l->len - pos < 2)
+            return fail(c, NTC_DECODE_BAD_TUNNEL);
+        if (l->cap - pos < 2)
+            return fail(c, NTC_DECODE_TRUNCATED_L4);
+        ppp = rd16(g + pos);
+        pos += 2;
+    }
+    if (ppp != 0x21 && ppp != 0x57)
+        return opaque_l4(c, l);
+    if (enter_tunnel(c, NTC_TUNNEL_GRE) < 0)
+        return fail(c, NTC_DECODE_TOO_DEEP);
+    return dec_ip(c, l->off + pos, l->off + l->cap, l->wire_end);
+}
+
 static int dec_gre(dctx *c, const l4ctx *l)
 {
     const uint8_t *g = c->data + l->off;
@@ -506,8 +550,8 @@ static int dec_gre(dctx *c, const l4ctx *l)
     uint16_t flags = rd16(g);
     uint16_t proto = rd16(g + 2);
     unsigned version = flags & 7;
-    if (version == 1 && proto == 0x880b)
-        return opaque_l4(c, l); /* PPTP enhanced GRE: PPP inside */
+    if (version == 1)
+        return dec_pptp(c, l, flags, proto);
     if (version != 0 || (flags & 0x4c00))
         return fail(c, NTC_DECODE_BAD_TUNNEL); /* routing, strict route, recursion (RFC 2784) */
     uint32_t hlen = 4 + ((flags & 0x8000) ? 4 : 0) + ((flags & 0x2000) ? 4 : 0) +
@@ -588,11 +632,9 @@ static int dec_udp(dctx *c, const l4ctx *l)
     if (l->tunnels_ok) {
         uint32_t off = l->off + 8, len = l->len - 8, cap = l->cap - 8;
         if (p->dport == 2152 || p->sport == 2152) {
-            ntc__pkt saved = *p;
-            int r = dec_gtpu(c, l, off, len, cap);
+            int r = dec_gtpu(c, l, off, len, cap); /* -1 before touching *p */
             if (r >= 0)
                 return r;
-            *p = saved;
         } else if (p->dport == 4789) {
             if (len < 8)
                 return fail(c, NTC_DECODE_BAD_TUNNEL);

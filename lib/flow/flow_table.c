@@ -210,6 +210,11 @@ static void tcp_track(ntc__flow_table *t, struct ntc_flow *f, const ntc__pkt *p,
     } else if ((fl & 0x10) && dir == 0 && f->tcp_state == NTC_TCP_SYN_RCVD) {
         f->tcp_state = NTC_TCP_ESTABLISHED;
         set_lru(t, f, NTC__FLOW_LRU_NORMAL);
+    } else if ((f->tcp_state == NTC_TCP_SYN_SENT || f->tcp_state == NTC_TCP_SYN_RCVD) &&
+               p->payload_len > 0 && f->pkts[0] > 0 && f->pkts[1] > 0) {
+        /* Part of the handshake was not captured, but data flows both ways. */
+        f->tcp_state = NTC_TCP_ESTABLISHED;
+        set_lru(t, f, NTC__FLOW_LRU_NORMAL);
     } else if (f->tcp_state == NTC_TCP_MIDSTREAM && !(fl & 0x02)) {
         /* Joined mid-connection: a normal, established-like flow. */
         set_lru(t, f, NTC__FLOW_LRU_NORMAL);

@@ -7,9 +7,9 @@
 #include "ntopcore/error.h"
 #include "ntopcore/l7.h"
 
-/* Hosts with active flows are never purged; when the oldest hosts still have flows they are moved
- * to the tail, and at most this many are looked at per call. */
-#define NTC__HOST_SCAN_LIMIT 64
+/* Hosts with active flows are never purged or evicted; at most this many of them are stepped over
+ * per purge or eviction. */
+#define NTC__HOST_SCAN_LIMIT 1024
 
 int ntc__host_table_init(ntc__host_table *t, uint32_t max, uint64_t local_idle_us,
                          uint64_t remote_idle_us, uint64_t seed)
@@ -201,24 +201,26 @@ void ntc__host_table_expire(ntc__host_table *t, uint64_t now,
                             void (*end_fn)(void *u, const ntc_host *h), void *u)
 {
     for (int k = 0; k < 2; k++) {
+        /* The list is ordered by last activity: stop at the first host that is not idle. Idle
+         * hosts that still have flows (only when flow timeouts exceed host timeouts) are skipped
+         * in place, so the order stays true; at most NTC__HOST_SCAN_LIMIT of them per tick. */
         int busy = 0;
-        ntc__lnode *n;
-        while ((n = ntc__list_first(&t->lru[k])) != NULL && busy < NTC__HOST_SCAN_LIMIT) {
+        ntc__lnode *n = ntc__list_first(&t->lru[k]);
+        while (n && n != &t->lru[k].head && busy < NTC__HOST_SCAN_LIMIT) {
             ntc_host *h = NTC__CONTAINER_OF(n, ntc_host, lru);
             if (now <= h->last_us || now - h->last_us <= t->idle_us[k])
                 break;
+            ntc__lnode *next = n->next;
             if (h->active_cli || h->active_srv) {
-                /* Still referenced by a flow: keep it, look again after the others. */
-                ntc__list_remove(&t->lru[k], n);
-                ntc__list_push_tail(&t->lru[k], n);
                 busy++;
-                continue;
+            } else {
+                if (end_fn)
+                    end_fn(u, h);
+                unlink_host(t, h);
+                ntc__host_free(h);
+                t->purged++;
             }
-            if (end_fn)
-                end_fn(u, h);
-            unlink_host(t, h);
-            ntc__host_free(h);
-            t->purged++;
+            n = next;
         }
     }
 }

@@ -20,7 +20,7 @@ static int parse_one(const char *s, size_t len, ntc__localnet *out, char *why, s
         *slash = 0;
         char *end;
         prefix = strtol(slash + 1, &end, 10);
-        if (end == slash + 1 || *end) {
+        if (end == slash + 1 || *end || prefix < 0) {
             ntc__fmt(why, whylen, "bad prefix length in '%s/%s'", buf, slash + 1);
             return -1;
         }
