@@ -61,7 +61,9 @@ static void emit(export_ctx *x, int len)
 
 static int ensure(export_ctx *x, int need)
 {
-    if (need >= 0 && (size_t)need < x->buflen)
+    if (need < 0)
+        return -1;
+    if ((size_t)need < x->buflen)
         return 0;
     size_t n = (size_t)need + 1;
     char *b = realloc(x->buf, n);
