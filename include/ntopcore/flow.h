@@ -52,7 +52,8 @@ typedef enum ntc_tunnel {
     NTC_TUNNEL_IPIP = 1,   /**< IPv4 or IPv6 inside IPv4 or IPv6 (includes 6in4) */
     NTC_TUNNEL_GRE = 2,
     NTC_TUNNEL_GTPU = 3,
-    NTC_TUNNEL_VXLAN = 4
+    NTC_TUNNEL_VXLAN = 4,
+    NTC_TUNNEL_CAPWAP = 5  /**< CAPWAP data channel (wireless access points) */
 } ntc_tunnel;
 
 /** Flow counters and key. An output struct: set `size` to sizeof(ntc_flow_info) before calling

@@ -41,7 +41,7 @@ NTC_EXPORT const char *ntc_tcp_state_name(int state)
 
 NTC_EXPORT const char *ntc_tunnel_name(int tunnel)
 {
-    static const char *names[] = {"", "IPIP", "GRE", "GTP-U", "VXLAN"};
+    static const char *names[] = {"", "IPIP", "GRE", "GTP-U", "VXLAN", "CAPWAP"};
     return tunnel >= 0 && tunnel < (int)NTC__ARRAY_LEN(names) ? names[tunnel] : "?";
 }
 
