@@ -16,16 +16,17 @@
  * Each stage's time runs from opening the file to the end of the flush (engine creation and
  * freeing are outside). With --repeat N the stages run N times, interleaved, and the best (shortest)
  * time of each is kept. Interface counters are sampled every --sample packets (default 4096) to find
- * the peak of active flows and the table memory then. Peak RSS is reported twice: the process's
- * ru_maxrss after each stage (monotonic over the process), and the stage's own high-water mark
- * (VmHWM after resetting it through /proc/self/clear_refs, where the kernel allows it).
+ * the peak of active flows and the table memory then. Peak RSS is reported twice, both from the
+ * first round (later ones also carry what earlier stages left in the allocator or in nDPI's global
+ * state): the process's ru_maxrss after the stage (monotonic over the process), and the stage's own
+ * high-water mark (VmHWM after resetting it through /proc/self/clear_refs, where the kernel allows
+ * it; the heap is trimmed before each stage).
  *
  * Prints a readable table, then one line "RESULT key=value ...". Exit status 0 on success, 1 on a
  * usage or input error, 2 when the engine failed.
  */
 #include <errno.h>
 #include <inttypes.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,7 +82,7 @@ typedef struct stage_result {
     uint64_t flows_end, hosts_end, mem_end; /* table state before the flush */
     uint64_t inspecting_peak, dpi_state_bytes;
     long stage_hwm_kb;        /* stage's own peak RSS, -1 if unknown */
-    long maxrss_kb;           /* ru_maxrss after the stage */
+    long maxrss_kb;           /* ru_maxrss after the stage, first round */
 } stage_result;
 
 static double now_s(void)
@@ -600,10 +601,10 @@ int main(int argc, char **argv)
             } else if (stage_engine(&o, k, r, &secs) != 0) {
                 return 2;
             }
-            long hwm = hwm_ok ? proc_status_kb("VmHWM") : -1;
-            if (hwm > r->stage_hwm_kb)
-                r->stage_hwm_kb = hwm;
-            r->maxrss_kb = maxrss_kb();
+            if (rep == 0) {
+                r->stage_hwm_kb = hwm_ok ? proc_status_kb("VmHWM") : -1;
+                r->maxrss_kb = maxrss_kb();
+            }
             fprintf(stderr, "  [%u/%u] %-6s %.3f s\n", rep + 1, o.repeat, r->name, secs);
         }
     }
