@@ -108,4 +108,7 @@ build
 say "running: $BUILD/bench/ntc-bench $PCAP ${ARGS[*]}"
 load=$(cut -d' ' -f1 /proc/loadavg 2>/dev/null || echo 0)
 say "load average $load on $(nproc) cores (other work on the machine skews the figures)"
-exec "$BUILD/bench/ntc-bench" "$PCAP" "${ARGS[@]}"
+"$BUILD/bench/ntc-bench" "$PCAP" "${ARGS[@]}"
+# DPI against nDPI's own reader, same file, same run (needs the tools; build them if missing).
+meson configure "$BUILD" -Dtools=true >/dev/null && ninja -C "$BUILD" tools/ntop-export >/dev/null
+"$SRC/bench/vs-ndpireader.sh" "$PCAP" "$BUILD/bench/ntc-bench" "$BUILD/tools/ntop-export"
