@@ -179,7 +179,8 @@ uint64_t ntc_snapshot_time(const ntc_snapshot *snap);
 /** Interface counters at the time of the snapshot (out->size set by the caller). */
 int ntc_snapshot_iface_stats(const ntc_snapshot *snap, ntc_iface_stats *out);
 
-/** Number of flows in the snapshot: the most recently active ones, at most "snapshot.max_flows". */
+/** Number of flows in the snapshot: the most recently active ones (to one-second precision), at
+ * most "snapshot.max_flows". */
 size_t ntc_snapshot_flow_count(const ntc_snapshot *snap);
 
 /** Flow i of the snapshot (0 <= i < count), or NULL. Valid while the snapshot is held. */

@@ -311,6 +311,9 @@ static int process(ntc_engine *e, int lt, uint64_t ts, const uint8_t *data, uint
         st->decode_errors_total++;
         return p.error == NTC_DECODE_UNKNOWN_LINKTYPE ? NTC_ENOTSUP : 0;
     }
+    /* Start fetching the flow's hash bucket while the counters below are updated. */
+    uint32_t hash = ntc__flow_hash(&e->flows, &p);
+    __builtin_prefetch(&e->flows.buckets[hash & e->flows.mask]);
     st->ip_packets++;
     st->ip_bytes += p.outer_ip_len;
     if (p.ip_version == 4)
@@ -328,7 +331,6 @@ static int process(ntc_engine *e, int lt, uint64_t ts, const uint8_t *data, uint
         st->decode_errors_total++;
     }
 
-    uint32_t hash = ntc__flow_hash(&e->flows, &p);
     int dir;
     struct ntc_flow *f = ntc__flow_find(&e->flows, &p, hash, &dir);
     if (!f && !(f = new_flow(e, &p, hash, &dir)))

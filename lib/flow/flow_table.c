@@ -37,6 +37,21 @@ void ntc__flow_table_destroy(ntc__flow_table *t)
 uint32_t ntc__flow_hash(const ntc__flow_table *t, const ntc__pkt *p)
 {
     /* Order the two endpoints so both directions give the same words. */
+    uint64_t tail;
+    if (p->ip_version == 4) {
+        /* IPv4: both addresses fit one word. */
+        uint32_t a, b;
+        memcpy(&a, p->src, 4);
+        memcpy(&b, p->dst, 4);
+        int swap = a > b || (a == b && p->sport > p->dport);
+        uint16_t plo = swap ? p->dport : p->sport, phi = swap ? p->sport : p->dport;
+        uint64_t w[2];
+        w[0] = swap ? ((uint64_t)b << 32 | a) : ((uint64_t)a << 32 | b);
+        tail = (uint64_t)plo | ((uint64_t)phi << 16) | ((uint64_t)p->vlan << 32) |
+               ((uint64_t)p->l4_proto << 48) | ((uint64_t)4 << 56);
+        w[1] = tail;
+        return (uint32_t)ntc__hash_words(w, 2, t->seed);
+    }
     int c = memcmp(p->src, p->dst, 16);
     int swap = c > 0 || (c == 0 && p->sport > p->dport);
     const uint8_t *lo = swap ? p->dst : p->src, *hi = swap ? p->src : p->dst;
@@ -44,8 +59,9 @@ uint32_t ntc__flow_hash(const ntc__flow_table *t, const ntc__pkt *p)
     uint64_t w[5];
     memcpy(&w[0], lo, 16);
     memcpy(&w[2], hi, 16);
-    w[4] = (uint64_t)plo | ((uint64_t)phi << 16) | ((uint64_t)p->vlan << 32) |
+    tail = (uint64_t)plo | ((uint64_t)phi << 16) | ((uint64_t)p->vlan << 32) |
            ((uint64_t)p->l4_proto << 48) | ((uint64_t)p->ip_version << 56);
+    w[4] = tail;
     return (uint32_t)ntc__hash_words(w, 5, t->seed);
 }
 
@@ -250,12 +266,16 @@ void ntc__flow_update(ntc__flow_table *t, struct ntc_flow *f, const ntc__pkt *p,
         f->flags |= NTC__FLOW_SEEN_SRV;
     if (p->l4_proto == 6)
         tcp_track(t, f, p, d);
-    if (now > f->last_us)
+    /* The LRU order only needs one-second precision (expiry runs on one-second ticks): move the
+     * flow to the tail only when its last packet was in an earlier second. */
+    if (now > f->last_us) {
+        uint64_t prev_s = f->last_us / 1000000u;
         f->last_us = now;
-    ntc__list *l = &t->lru[f->lru_id];
-    if (l->head.prev != &f->lru) {
-        ntc__list_remove(l, &f->lru);
-        ntc__list_push_tail(l, &f->lru);
+        ntc__list *l = &t->lru[f->lru_id];
+        if (prev_s != now / 1000000u && l->head.prev != &f->lru) {
+            ntc__list_remove(l, &f->lru);
+            ntc__list_push_tail(l, &f->lru);
+        }
     }
 }
 

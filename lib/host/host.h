@@ -106,13 +106,15 @@ uint16_t ntc__host_app_index(ntc_host *h, uint16_t id);
 /** Free a host and what it owns. */
 void ntc__host_free(ntc_host *h);
 
-/** Mark the host as seen at `now` (moves it to the LRU tail). */
+/** Mark the host as seen at `now` (moves it to the LRU tail when a new second started). */
 static inline void ntc__host_touch(ntc__host_table *t, ntc_host *h, uint64_t now)
 {
-    if (h->last_us != now) {
+    /* One-second precision is enough for the LRU order (purge runs on one-second ticks). */
+    if (now > h->last_us) {
+        uint64_t prev_s = h->last_us / 1000000u;
         h->last_us = now;
         ntc__list *l = &t->lru[(h->flags & NTC__HOST_LOCAL) ? 1 : 0];
-        if (l->head.prev != &h->lru) {
+        if (prev_s != now / 1000000u && l->head.prev != &h->lru) {
             ntc__list_remove(l, &h->lru);
             ntc__list_push_tail(l, &h->lru);
         }

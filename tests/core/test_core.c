@@ -550,15 +550,16 @@ static void snapshot_matches_engine_at_tick(void **state)
 static void snapshot_max_flows(void **state)
 {
     (void)state;
+    /* "Most recently active" has one-second precision (the LRU order the engine keeps). */
     ntc_engine *e = h_engine(NULL, "snapshot.max_flows", "2", "snapshot.max_hosts", "1", NULL);
     h_udp(e, T0, "10.0.0.1", 1001, "10.0.0.2", 2001, 0);                 /* flow 1 */
-    h_tcp(e, T0 + 100 * MS, "10.0.0.1", 1002, "10.0.0.2", 2002, PG_SYN, 0); /* flow 2 */
-    h_udp(e, T0 + 200 * MS, "10.0.0.1", 1003, "10.0.0.2", 2003, 0);      /* flow 3 */
-    h_udp(e, T0 + 300 * MS, "10.0.0.1", 1001, "10.0.0.2", 2001, 0);      /* flow 1 again */
-    h_tcp(e, T0 + 400 * MS, "10.0.0.4", 1004, "10.0.0.2", 2004, PG_SYN, 0); /* flow 4 */
-    h_udp(e, T0 + 500 * MS, "10.0.0.1", 1003, "10.0.0.2", 2003, 0);      /* flow 3 again */
+    h_tcp(e, T0 + 1 * SEC, "10.0.0.1", 1002, "10.0.0.2", 2002, PG_SYN, 0); /* flow 2 */
+    h_udp(e, T0 + 2 * SEC, "10.0.0.1", 1003, "10.0.0.2", 2003, 0);      /* flow 3 */
+    h_udp(e, T0 + 3 * SEC, "10.0.0.1", 1001, "10.0.0.2", 2001, 0);      /* flow 1 again */
+    h_tcp(e, T0 + 4 * SEC, "10.0.0.4", 1004, "10.0.0.2", 2004, PG_SYN, 0); /* flow 4 */
+    h_udp(e, T0 + 5 * SEC, "10.0.0.1", 1003, "10.0.0.2", 2003, 0);      /* flow 3 again */
     assert_null(ntc_engine_snapshot_acquire(e));
-    h_advance(e, T0 + SEC);
+    h_advance(e, T0 + 6 * SEC);
     ntc_snapshot *s = ntc_engine_snapshot_acquire(e);
     assert_non_null(s);
     assert_int_equal(h_stats(e).flows_active, 4);
@@ -576,7 +577,7 @@ static void snapshot_max_flows(void **state)
     memset(&hi, 0, sizeof(hi));
     hi.size = sizeof(hi);
     assert_int_equal(ntc_host_get_info(ntc_snapshot_host(s, 0), &hi), 0);
-    assert_int_equal(hi.last_us, T0 + 500 * MS);
+    assert_int_equal(hi.last_us, T0 + 5 * SEC);
     ntc_snapshot_release(s);
     ntc_engine_free(e);
 }
