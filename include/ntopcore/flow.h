@@ -64,7 +64,7 @@ typedef struct ntc_flow_info {
     uint64_t id;                 /**< engine-unique flow serial number, from 1 */
     uint8_t ip_version;          /**< 4 or 6 */
     uint8_t l4_proto;            /**< IP protocol number (6 TCP, 17 UDP, 1 ICMP, ...) */
-    uint16_t vlan;               /**< outermost 802.1Q VLAN id, 0 if untagged */
+    uint16_t vlan;               /**< innermost 802.1Q/802.1ad VLAN id, 0 if untagged */
     uint8_t cli_addr[16];        /**< client address */
     uint8_t srv_addr[16];        /**< server address */
     uint16_t cli_port;           /**< client port (host byte order) */

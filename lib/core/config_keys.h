@@ -23,6 +23,8 @@
       "A remote host idle this long, with no active flow, is purged") \
     X(HOST_LOCAL_NETWORKS, "host.local_networks", STRING, 0, 0, 0, "", "", \
       "Local networks, comma-separated CIDR (e.g. 192.168.0.0/16,fd00::/8)") \
+    X(HOST_NAME_CACHE, "host.name_cache", INT, 4096, 0, 1048576, "", "names", \
+      "Addresses remembered from DNS answers, to name hosts that appear later (0: off)") \
     X(DECODE_FRAG_MAX, "decode.frag_max", INT, 4096, 16, 1048576, "", "fragments", \
       "First IP fragments remembered at once (to give later fragments their ports)") \
     X(DECODE_FRAG_TIMEOUT, "decode.frag_timeout", INT, 30, 1, 600, "", "s", \
@@ -38,11 +40,11 @@
     X(DPI_ENABLE, "dpi.enable", BOOL, 1, 0, 1, "", "", \
       "Classify applications with deep packet inspection (off: flows are still counted)") \
     X(DPI_TCP_MAX_PACKETS, "dpi.tcp_max_packets", INT, 80, 1, 10000, "", "packets", \
-      "Give up inspecting a TCP flow after this many packets (nDPI's own reader: 80)") \
+      "Give up inspecting a TCP flow once it has more packets than this (as nDPI's own reader)") \
     X(DPI_UDP_MAX_PACKETS, "dpi.udp_max_packets", INT, 24, 1, 10000, "", "packets", \
-      "Give up inspecting a UDP flow after this many packets (nDPI's own reader: 24)") \
+      "Give up inspecting a UDP flow once it has more packets than this (as nDPI's own reader)") \
     X(DPI_OTHER_MAX_PACKETS, "dpi.other_max_packets", INT, 8, 1, 10000, "", "packets", \
-      "Give up inspecting flows of other protocols (ICMP, ...) after this many packets") \
+      "Give up inspecting flows of other protocols (ICMP, ...) past this many packets") \
     X(DPI_GUESS, "dpi.guess", BOOL, 1, 0, 1, "", "", \
       "When inspection gives up, guess the application from ports and addresses") \
     X(DPI_PROTOCOLS_FILE, "dpi.protocols_file", STRING, 0, 0, 0, "", "", \

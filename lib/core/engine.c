@@ -62,6 +62,8 @@ NTC_EXPORT int ntc_engine_new(ntc_engine **out, const ntc_config *cfg)
                                    (uint64_t)ntc__config_int(c, NTC__CFG_HOST_REMOTE_IDLE_TIMEOUT) * US_PER_S,
                                    ntc__mix64(seed + 1))))
         goto fail;
+    if ((rc = ntc__host_names_init(&e->hosts, (uint32_t)ntc__config_int(c, NTC__CFG_HOST_NAME_CACHE))))
+        goto fail;
     if ((rc = ntc__localnets_parse(&e->hosts.nets, ntc__config_str(c, NTC__CFG_HOST_LOCAL_NETWORKS))))
         goto fail;
     rc = NTC_ENOMEM;

@@ -22,6 +22,13 @@ static uint16_t slot_id(uint16_t slot)
     return slot < NTC__L7_APP_COUNT ? slot : (uint16_t)(NTC_L7_CUSTOM_BASE + slot - NTC__L7_APP_COUNT);
 }
 
+/* The unspecified address (0.0.0.0, ::) is no host's name holder (DHCP clients use it). */
+static int unspecified(const ntc_host *h)
+{
+    static const uint8_t zero[16];
+    return memcmp(h->addr, zero, 16) == 0;
+}
+
 static void name_hosts(ntc_engine *e, struct ntc_flow *f)
 {
     const ntc__flow_meta *m = f->meta;
@@ -34,7 +41,7 @@ static void name_hosts(ntc_engine *e, struct ntc_flow *f)
         const char *colon = strrchr(v, ':');
         ntc__host_set_name(f->host[1], v, colon && !strchr(v, ']') ? (size_t)(colon - v) : strlen(v));
     }
-    if ((v = ntc__meta_get(m, NTC_META_DHCP_HOST_NAME)) && f->host[0])
+    if ((v = ntc__meta_get(m, NTC_META_DHCP_HOST_NAME)) && f->host[0] && !unspecified(f->host[0]))
         ntc__host_set_name(f->host[0], v, strlen(v));
     if ((v = ntc__meta_get(m, NTC_META_HOST_NAME)) && f->host[0] &&
         (f->l7.app == 10 /* NetBIOS */ || f->l7.master == 10))
@@ -43,11 +50,8 @@ static void name_hosts(ntc_engine *e, struct ntc_flow *f)
     if (ans && q) {
         uint8_t a[16] = {0};
         int ipv = strchr(ans, ':') ? 6 : 4;
-        if (inet_pton(ipv == 6 ? AF_INET6 : AF_INET, ans, a) == 1) {
-            ntc_host *h = ntc__host_find(&e->hosts, ipv, a, f->key.vlan);
-            if (h)
-                ntc__host_set_name(h, q, strlen(q));
-        }
+        if (inet_pton(ipv == 6 ? AF_INET6 : AF_INET, ans, a) == 1)
+            ntc__host_learn_name(&e->hosts, ipv, a, f->key.vlan, q);
     }
 }
 

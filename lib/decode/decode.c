@@ -16,7 +16,21 @@
  * - Tunnels are not decoded inside IP fragments: a fragment is its own (outer) flow.
  * - A tunnel whose inner frame carries no IP (ARP in VXLAN, a non-IP GTP T-PDU, MPLS in GRE,
  *   encrypted PPP in PPTP's GRE version 1) is decoded as the outer flow (IP protocol of the
- *   tunnel, ports of the outer UDP).
+ *   tunnel, ports of the outer UDP). PPTP (GRE version 1) carrying IP in PPP is a GRE tunnel.
+ * - An inner IP length is checked against the end of the outer IP packet or of the wire,
+ *   whichever comes first (an overstated outer length is not an error, DESIGN.md section 5).
+ * - VLAN: the last tag read, i.e. the innermost (QinQ inner tag; a tag of an Ethernet frame inside
+ *   a tunnel wins over the outer frame's), as nProbe's SRC_VLAN, ntopng and ndpiReader. The
+ *   fragment table keys on the same id.
+ * - A first fragment whose IP packet ends inside its TCP/UDP/ICMP header (cut by the
+ *   fragmentation, not by the capture) is still IP: the fields that are there are read (ports
+ *   from 4 bytes, TCP flags from 14, ICMP type, code, echo id), the TCP data offset is not
+ *   checked, there is no payload, and it is remembered. Cut by the capture it is TRUNCATED_L4.
+ *   Later fragments have l4 = payload = NULL and payload_len = the fragment's data bytes.
+ * - CAPWAP data (UDP port 5247 either way): 802.3 frames and IEEE 802.11 data frames with an
+ *   RFC 1042 SNAP header are decoded; DTLS, CAPWAP fragments, keep-alives, management/control/
+ *   null/protected 802.11 frames and non-IP payloads stay the outer UDP flow. A bad preamble or
+ *   HLEN is BAD_TUNNEL; an 802.11 or SNAP header cut short is TRUNCATED_L2.
  */
 #include "decode/decode.h"
 
@@ -325,10 +339,8 @@ static int dec_ethertype(dctx *c, uint16_t type, uint32_t off, uint32_t cap_end,
                 return fail(c, NTC_DECODE_TOO_DEEP);
             if (cap_end - off < 4)
                 return fail(c, NTC_DECODE_TRUNCATED_L2);
-            if (!p->has_vlan) {
-                p->has_vlan = 1;
-                p->vlan = rd16(b + off) & 0x0fff;
-            }
+            p->has_vlan = 1;
+            p->vlan = rd16(b + off) & 0x0fff; /* the last tag read wins: the innermost */
             type = rd16(b + off + 2);
             off += 4;
             continue;
@@ -438,6 +450,7 @@ typedef struct l4ctx {
     uint32_t wire_end; /* end of the IP packet on the wire (for inner layers) */
     int overstated;    /* IP length larger than the wire: an error if this IP is innermost */
     int tunnels_ok;    /* not a fragment */
+    int first_frag;    /* a first fragment (offset 0, more fragments) */
 } l4ctx;
 
 static void set_payload(dctx *c, const l4ctx *l, uint32_t hdr)
@@ -469,6 +482,26 @@ static int opaque_l4(dctx *c, const l4ctx *l)
     return innermost(c, l);
 }
 
+/* A first fragment whose IP packet ends inside its L4 header of `need` bytes: the header is cut
+ * by the fragmentation, and all of the fragment was captured. */
+static int frag_cut(const l4ctx *l, uint32_t need)
+{
+    return l->first_frag && !l->overstated && l->len < need && l->cap == l->len;
+}
+
+/* Such a fragment is still the packet of its flow: the caller read the fields that are there;
+ * there is no payload. */
+static int frag_cut_done(dctx *c, const l4ctx *l)
+{
+    ntc__pkt *p = c->p;
+    p->l4 = l->cap ? c->data + l->off : NULL;
+    p->l4_caplen = l->cap;
+    p->payload = NULL;
+    p->payload_caplen = 0;
+    p->payload_len = 0;
+    return NTC__DEC_IP;
+}
+
 static int enter_tunnel(dctx *c, uint8_t type)
 {
     if (++c->tunnels > MAX_TUNNELS)
@@ -478,16 +511,18 @@ static int enter_tunnel(dctx *c, uint8_t type)
     return 0;
 }
 
-/* Decode an Ethernet frame carried by a tunnel. A frame without IP leaves the packet the outer
- * flow, as it was before the attempt. */
-static int tunnel_ether(dctx *c, const l4ctx *l, uint32_t off, uint8_t type, const ntc__pkt *saved)
+/* Decode an Ethernet frame (ethertype < 0) or an Ethernet payload of the given ethertype carried
+ * by a tunnel. A frame without IP leaves the packet the outer flow, as it was before the attempt. */
+static int tunnel_ether(dctx *c, const l4ctx *l, uint32_t off, uint8_t type, int ethertype)
 {
+    ntc__pkt saved = *c->p;
     unsigned tunnels = c->tunnels;
     if (enter_tunnel(c, type) < 0)
         return fail(c, NTC_DECODE_TOO_DEEP);
-    int r = dec_ether(c, off, l->off + l->cap, l->wire_end, 0);
+    int r = ethertype < 0 ? dec_ether(c, off, l->off + l->cap, l->wire_end, 0)
+                          : dec_ethertype(c, (uint16_t)ethertype, off, l->off + l->cap, l->wire_end);
     if (r == NTC__DEC_NONIP) {
-        *c->p = *saved;
+        *c->p = saved;
         c->tunnels = tunnels;
         return innermost(c, l);
     }
@@ -565,10 +600,8 @@ static int dec_gre(dctx *c, const l4ctx *l)
             return fail(c, NTC_DECODE_TOO_DEEP);
         return dec_ip(c, l->off + hlen, l->off + l->cap, l->wire_end);
     }
-    if (proto == 0x6558) {
-        ntc__pkt saved = *p;
-        return tunnel_ether(c, l, l->off + hlen, NTC_TUNNEL_GRE, &saved);
-    }
+    if (proto == 0x6558)
+        return tunnel_ether(c, l, l->off + hlen, NTC_TUNNEL_GRE, -1);
     return opaque_l4(c, l); /* MPLS, ERSPAN, PPP, keepalives, ...: the outer flow */
 }
 
@@ -618,12 +651,110 @@ static int dec_gtpu(dctx *c, const l4ctx *l, uint32_t off, uint32_t len, uint32_
     return dec_ip(c, off + hlen, off + cap, l->wire_end);
 }
 
+/* An IEEE 802.11 frame carried natively by CAPWAP (RFC 5416), len bytes at off of which cap were
+ * captured, without FCS. Only data frames whose body starts with an RFC 1042 LLC/SNAP header
+ * (AA AA 03 00 00 00, ethertype) are decoded. Returns -1 when the packet stays the outer flow
+ * (management, control, null and encrypted data frames, A-MSDU, non-SNAP LLC), before touching
+ * *p. Frames cut within the header or the SNAP header are TRUNCATED_L2, like Ethernet frames. */
+static int dec_80211(dctx *c, const l4ctx *l, uint32_t off, uint32_t len, uint32_t cap)
+{
+    const uint8_t *w = c->data + off;
+    if (cap < 2)
+        return fail(c, NTC_DECODE_TRUNCATED_L2);
+    uint8_t fc0, fc1; /* frame control: version, type, subtype; flags */
+    if ((w[0] & 0x0f) == 0x08) {
+        fc0 = w[0];
+        fc1 = w[1];
+    } else if ((w[1] & 0x0f) == 0x08 && (w[0] & 0x03)) {
+        /* Some (Cisco) access points send the frame control field byte-swapped. Told apart by the
+         * ToDS/FromDS bits, which every data frame through an access point has, where a frame in
+         * the right order has protocol version 0. */
+        fc0 = w[1];
+        fc1 = w[0];
+    } else {
+        return -1; /* not a data frame (protocol version 0, type 2) */
+    }
+    unsigned subtype = fc0 >> 4;
+    if ((subtype & 0x04) || (fc1 & 0x40))
+        return -1; /* no body (null, CF-Ack/Poll only, QoS null) or protected (encrypted) */
+    uint32_t hdr = 24;
+    if ((fc1 & 0x03) == 0x03)
+        hdr += 6; /* ToDS and FromDS: address 4 */
+    uint32_t qos_off = hdr;
+    if (subtype & 0x08) {
+        hdr += 2; /* QoS control */
+        if (fc1 & 0x80)
+            hdr += 4; /* +HTC: HT control */
+    }
+    if (cap < hdr)
+        return fail(c, NTC_DECODE_TRUNCATED_L2);
+    if ((subtype & 0x08) && (w[qos_off] & 0x80))
+        return -1; /* A-MSDU: a sequence of subframes, not decoded */
+    uint32_t body_len = len - hdr, body_cap = cap - hdr;
+    const uint8_t *llc = w + hdr;
+    if (body_len == 0)
+        return -1;
+    if (body_cap < 3)
+        return fail(c, NTC_DECODE_TRUNCATED_L2);
+    if (llc[0] != 0xaa || llc[1] != 0xaa || llc[2] != 0x03)
+        return -1;
+    if (body_cap < 8)
+        return fail(c, NTC_DECODE_TRUNCATED_L2);
+    if (llc[3] != 0 || llc[4] != 0 || llc[5] != 0)
+        return -1; /* another OUI: not an ethertype */
+    return tunnel_ether(c, l, off + hdr + 8, NTC_TUNNEL_CAPWAP, rd16(llc + 6));
+}
+
+/* UDP payload on port 5247: CAPWAP data channel (RFC 5415 section 4.3). The header has HLEN
+ * 4-byte words (optional radio MAC and wireless information included); the frame after it is
+ * IEEE 802.3 (T clear) or native to the wireless binding (T set; only IEEE 802.11, WBID 1, is
+ * decoded). Returns -1 when the packet stays the outer UDP flow, before touching *p: DTLS (the
+ * data channel encrypted), fragments, keep-alives, no frame, native frames of other bindings,
+ * 802.11 frames not decoded. A decoded frame without IP is the outer flow too (tunnel_ether). */
+static int dec_capwap(dctx *c, const l4ctx *l, uint32_t off, uint32_t len, uint32_t cap)
+{
+    const uint8_t *h = c->data + off;
+    if (len < 1)
+        return fail(c, NTC_DECODE_BAD_TUNNEL);
+    if (cap < 1)
+        return fail(c, NTC_DECODE_TRUNCATED_L4);
+    if (h[0] == 0x01)
+        return -1; /* preamble version 0, type 1: DTLS header */
+    if (h[0] != 0x00)
+        return fail(c, NTC_DECODE_BAD_TUNNEL); /* version or type unknown */
+    if (len < 8)
+        return fail(c, NTC_DECODE_BAD_TUNNEL);
+    if (cap < 8)
+        return fail(c, NTC_DECODE_TRUNCATED_L4);
+    uint32_t hlen = (uint32_t)(h[1] >> 3) * 4;
+    unsigned wbid = (h[2] >> 1) & 0x1f;
+    int native = h[2] & 0x01;
+    if (hlen < 8 || hlen > len)
+        return fail(c, NTC_DECODE_BAD_TUNNEL);
+    if (cap < hlen)
+        return fail(c, NTC_DECODE_TRUNCATED_L4);
+    if ((h[3] & 0x80) || (h[3] & 0x08) || len == hlen)
+        return -1; /* F: a fragment of a frame; K: keep-alive; or no frame */
+    if (!native)
+        return tunnel_ether(c, l, off + hlen, NTC_TUNNEL_CAPWAP, -1);
+    if (wbid != 1)
+        return -1;
+    return dec_80211(c, l, off + hlen, len - hlen, cap - hlen);
+}
+
 static int dec_udp(dctx *c, const l4ctx *l)
 {
     const uint8_t *u = c->data + l->off;
     ntc__pkt *p = c->p;
-    if (l->cap < 8)
-        return fail(c, l->overstated ? NTC_DECODE_BAD_IP_LENGTH : NTC_DECODE_TRUNCATED_L4);
+    if (l->cap < 8) {
+        if (!frag_cut(l, 8))
+            return fail(c, l->overstated ? NTC_DECODE_BAD_IP_LENGTH : NTC_DECODE_TRUNCATED_L4);
+        if (l->cap >= 4) {
+            p->sport = rd16(u);
+            p->dport = rd16(u + 2);
+        }
+        return frag_cut_done(c, l);
+    }
     p->sport = rd16(u);
     p->dport = rd16(u + 2);
     p->l4 = u;
@@ -642,11 +773,31 @@ static int dec_udp(dctx *c, const l4ctx *l)
                 return fail(c, NTC_DECODE_TRUNCATED_L4);
             if (!(c->data[off] & 0x08))
                 return fail(c, NTC_DECODE_BAD_TUNNEL); /* I flag: VNI valid */
-            ntc__pkt saved = *p;
-            return tunnel_ether(c, l, off + 8, NTC_TUNNEL_VXLAN, &saved);
+            return tunnel_ether(c, l, off + 8, NTC_TUNNEL_VXLAN, -1);
+        } else if (p->dport == 5247 || p->sport == 5247) {
+            int r = dec_capwap(c, l, off, len, cap); /* -1 before touching *p */
+            if (r >= 0)
+                return r;
         }
     }
     return innermost(c, l);
+}
+
+/* The fields of the first n bytes of a TCP header. */
+static void tcp_fields(ntc__pkt *p, const uint8_t *t, uint32_t n)
+{
+    if (n >= 4) {
+        p->sport = rd16(t);
+        p->dport = rd16(t + 2);
+    }
+    if (n >= 8)
+        p->tcp_seq = rd32(t + 4);
+    if (n >= 12)
+        p->tcp_ack = rd32(t + 8);
+    if (n >= 14)
+        p->tcp_flags = t[13];
+    if (n >= 16)
+        p->tcp_win = rd16(t + 14);
 }
 
 static int dec_tcp(dctx *c, const l4ctx *l)
@@ -655,17 +806,21 @@ static int dec_tcp(dctx *c, const l4ctx *l)
     ntc__pkt *p = c->p;
     if (l->overstated)
         return fail(c, NTC_DECODE_BAD_IP_LENGTH);
-    if (l->cap < 20)
-        return fail(c, NTC_DECODE_TRUNCATED_L4);
+    if (l->cap < 20) {
+        if (!frag_cut(l, 20))
+            return fail(c, NTC_DECODE_TRUNCATED_L4);
+        tcp_fields(p, t, l->cap); /* the data offset is not checked: it may be beyond the cut */
+        return frag_cut_done(c, l);
+    }
     uint32_t doff = (uint32_t)(t[12] >> 4) * 4;
-    if (doff < 20 || doff > l->len)
+    if (doff < 20)
         return fail(c, NTC_DECODE_BAD_TCP_HEADER);
-    p->sport = rd16(t);
-    p->dport = rd16(t + 2);
-    p->tcp_seq = rd32(t + 4);
-    p->tcp_ack = rd32(t + 8);
-    p->tcp_flags = t[13];
-    p->tcp_win = rd16(t + 14);
+    tcp_fields(p, t, 20);
+    if (doff > l->len) {
+        if (!l->first_frag)
+            return fail(c, NTC_DECODE_BAD_TCP_HEADER);
+        return frag_cut_done(c, l); /* options cut by the fragmentation */
+    }
     p->l4 = t;
     p->l4_caplen = l->cap;
     set_payload(c, l, doff);
@@ -678,12 +833,18 @@ static int dec_icmp(dctx *c, const l4ctx *l, uint8_t proto)
     ntc__pkt *p = c->p;
     if (l->overstated)
         return fail(c, NTC_DECODE_BAD_IP_LENGTH);
-    if (l->cap < 4)
+    if (l->cap < 4 && !frag_cut(l, 4))
         return fail(c, NTC_DECODE_TRUNCATED_L4);
-    uint8_t type = t[0];
-    int echo = proto == 1 ? (type == 0 || type == 8) : (type == 128 || type == 129);
-    if (echo && l->cap < 8)
-        return fail(c, NTC_DECODE_TRUNCATED_L4);
+    uint8_t type = l->cap ? t[0] : 0;
+    int echo = l->cap && (proto == 1 ? (type == 0 || type == 8) : (type == 128 || type == 129));
+    if (l->cap < 8 && (l->cap < 4 || echo)) {
+        if (!frag_cut(l, echo ? 8 : 4))
+            return fail(c, NTC_DECODE_TRUNCATED_L4);
+        p->icmp_type = type;
+        p->icmp_code = l->cap >= 2 ? t[1] : 0;
+        p->sport = p->dport = echo && l->cap >= 6 ? rd16(t + 4) : 0;
+        return frag_cut_done(c, l);
+    }
     p->icmp_type = type;
     p->icmp_code = t[1];
     p->sport = p->dport = echo ? rd16(t + 4) : 0;
@@ -886,6 +1047,7 @@ static int dec_ip(dctx *c, uint32_t off, uint32_t cap_end, uint32_t wire_end)
     l.cap = ip_cap_end > l.off ? ip_cap_end - l.off : 0;
     l.wire_end = ip_wire_end;
     l.tunnels_ok = !fi.is_frag;
+    l.first_frag = fi.is_frag && !fi.offset;
 
     if (!fi.is_frag)
         return dec_l4(c, proto, &l);

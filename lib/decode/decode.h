@@ -28,7 +28,7 @@ enum {
 typedef struct ntc__pkt {
     const uint8_t *src_mac;   /**< Ethernet source MAC of the outermost frame, NULL if none */
     const uint8_t *dst_mac;   /**< Ethernet destination MAC, NULL if none */
-    uint16_t vlan;            /**< outermost 802.1Q/802.1ad VLAN id (12 bits), 0 if untagged */
+    uint16_t vlan;            /**< innermost 802.1Q/802.1ad VLAN id (12 bits), 0 if untagged */
     uint8_t has_vlan;         /**< at least one VLAN tag */
     uint8_t has_mpls;         /**< an MPLS label stack was crossed */
     uint8_t has_pppoe;        /**< a PPPoE session header was crossed */

@@ -93,9 +93,9 @@ int ntc__dpi_new(ntc__dpi **out, const struct ntc_config *cfg, char *err, size_t
             goto fail;
         }
     }
+    /* ndpi_load_categories_file() already enabled the categories it loaded: enabling them again
+     * after finalisation would replace them with an empty set (nDPI 4.2). */
     ndpi_finalize_initialization(d->ndpi);
-    if (cats[0])
-        ndpi_enable_loaded_categories(d->ndpi);
 
     /* Map nDPI's ids and categories to ours by name. */
     uint32_t n = ndpi_get_num_supported_protocols(d->ndpi);

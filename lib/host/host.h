@@ -71,6 +71,15 @@ struct ntc_host {                 /* 128 bytes on 64-bit: remote hosts cost this
 
 enum { NTC__HOST_LOCAL = 1, NTC__HOST_SYSTEM = 2 };
 
+/** A name learnt from a DNS answer for an address (direct-mapped cache entry). */
+typedef struct ntc__name_ent {
+    uint8_t ip_version;           /* 0: empty */
+    uint8_t pad;
+    uint16_t vlan;
+    uint8_t addr[16];
+    char *name;
+} ntc__name_ent;
+
 typedef struct ntc__host_table {
     struct ntc_host **buckets;
     uint32_t mask;
@@ -80,6 +89,8 @@ typedef struct ntc__host_table {
     uint64_t idle_us[2];
     uint64_t total, purged, evicted, not_created, local_count;
     ntc__localnets nets;
+    ntc__name_ent *names;         /* DNS answer cache, names_mask + 1 slots; NULL when off */
+    uint32_t names_mask;
 } ntc__host_table;
 
 int ntc__host_table_init(ntc__host_table *t, uint32_t max, uint64_t local_idle_us,
@@ -95,6 +106,14 @@ ntc_host *ntc__host_get(ntc__host_table *t, int ip_version, const uint8_t *addr,
 
 /** Find an existing host (no creation), or NULL. */
 ntc_host *ntc__host_find(ntc__host_table *t, int ip_version, const uint8_t *addr, uint16_t vlan);
+
+/** Remember `name` for an address from a DNS answer: names the host if it exists, and any host
+ * created later with that address (bounded cache: one slot per hash value, newest wins). */
+void ntc__host_learn_name(ntc__host_table *t, int ip_version, const uint8_t *addr, uint16_t vlan,
+                          const char *name);
+
+/** Size the DNS answer cache (0: off). Call once after init. 0 or NTC_ENOMEM. */
+int ntc__host_names_init(ntc__host_table *t, uint32_t slots);
 
 /** Set the host's name (copied; an over-long or identical name is ignored). */
 void ntc__host_set_name(ntc_host *h, const char *name, size_t len);

@@ -122,9 +122,55 @@ void ntc__host_table_clear(ntc__host_table *t, void (*fn)(void *u, const ntc_hos
     }
 }
 
+int ntc__host_names_init(ntc__host_table *t, uint32_t slots)
+{
+    if (slots == 0)
+        return 0;
+    uint32_t n = ntc__pow2_ceil(slots);
+    t->names = calloc(n, sizeof(*t->names));
+    if (!t->names)
+        return NTC_ENOMEM;
+    t->names_mask = n - 1;
+    return 0;
+}
+
+static ntc__name_ent *name_slot(const ntc__host_table *t, int ipv, const uint8_t *addr,
+                                uint16_t vlan)
+{
+    return t->names ? &t->names[host_hash(t, ipv, addr, vlan) & t->names_mask] : NULL;
+}
+
+void ntc__host_learn_name(ntc__host_table *t, int ip_version, const uint8_t *addr, uint16_t vlan,
+                          const char *name)
+{
+    size_t len = strnlen(name, 254);
+    if (len == 0 || len > 253)
+        return;
+    ntc_host *h = ntc__host_find(t, ip_version, addr, vlan);
+    if (h)
+        ntc__host_set_name(h, name, len);
+    ntc__name_ent *e = name_slot(t, ip_version, addr, vlan);
+    if (!e)
+        return;
+    char *copy = strndup(name, len);
+    if (!copy)
+        return;
+    free(e->name);
+    e->name = copy;
+    e->ip_version = (uint8_t)ip_version;
+    e->vlan = vlan;
+    memcpy(e->addr, addr, 16);
+}
+
 void ntc__host_table_destroy(ntc__host_table *t)
 {
     ntc__host_table_clear(t, NULL, NULL);
+    if (t->names) {
+        for (uint32_t i = 0; i <= t->names_mask; i++)
+            free(t->names[i].name);
+        free(t->names);
+        t->names = NULL;
+    }
     free(t->buckets);
     ntc__localnets_free(&t->nets);
     t->buckets = NULL;
@@ -190,6 +236,10 @@ ntc_host *ntc__host_get(ntc__host_table *t, int ip_version, const uint8_t *addr,
     h->ip_version = (uint8_t)ip_version;
     memcpy(h->addr, addr, 16);
     h->first_us = h->last_us = now;
+    ntc__name_ent *ne = name_slot(t, ip_version, addr, vlan);
+    if (ne && ne->name && ne->ip_version == ip_version && ne->vlan == vlan &&
+        memcmp(ne->addr, addr, 16) == 0)
+        ntc__host_set_name(h, ne->name, strlen(ne->name));
     h->hnext = t->buckets[hv & t->mask];
     t->buckets[hv & t->mask] = h;
     ntc__list_push_tail(&t->lru[kind ? 1 : 0], &h->lru);

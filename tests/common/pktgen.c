@@ -129,6 +129,12 @@ static void link_prev(pg_pkt *p, pg_kind k, uint16_t extra)
         if ((v = ipproto_of(k, (uint8_t)extra)) >= 0)
             b[0] = (uint8_t)v;
         break;
+    case PG_K_CAPWAP:
+        if (k == PG_K_WLAN)
+            b[2] |= 0x01;
+        else
+            b[2] &= (uint8_t)~0x01;
+        break;
     case PG_K_GRE:
         if (k == PG_K_IPV4)
             wr16(b + 2, 0x0800);
@@ -531,6 +537,97 @@ size_t pg_vxlan(pg_pkt *p, uint32_t vni)
     if (b) {
         b[0] = 0x08;
         wr32(b + 4, (vni & 0xffffff) << 8);
+    }
+    return off;
+}
+
+size_t pg_capwap(pg_pkt *p, const pg_capwap_opt *opt)
+{
+    pg_capwap_opt o;
+    if (opt)
+        o = *opt;
+    else
+        memset(&o, 0, sizeof(o));
+    size_t mac_field = o.radio_mac_len ? (1u + o.radio_mac_len + 3) / 4 * 4 : 0;
+    size_t wsi_field = o.wsi_len ? (1u + o.wsi_len + 3) / 4 * 4 : 0;
+    size_t hlen = 8 + mac_field + wsi_field;
+    size_t off;
+    uint8_t *b = push(p, PG_K_CAPWAP, hlen, 0, 0, &off);
+    if (!b)
+        return off;
+    uint8_t wbid = o.wbid ? o.wbid : 1;
+    /* preamble 0; HLEN 5 bits, RID 5, WBID 5, T 1, F L W M K 1 each, 3 reserved flag bits */
+    uint32_t w = (uint32_t)(hlen / 4) << 19 | (uint32_t)(o.rid & 0x1f) << 14 |
+                 (uint32_t)(wbid & 0x1f) << 9 | (o.frag ? 1u << 7 : 0) | (o.last ? 1u << 6 : 0) |
+                 (o.wsi_len ? 1u << 5 : 0) | (o.radio_mac_len ? 1u << 4 : 0) |
+                 (o.keepalive ? 1u << 3 : 0);
+    b[1] = (uint8_t)(w >> 16);
+    b[2] = (uint8_t)(w >> 8);
+    b[3] = (uint8_t)w;
+    wr16(b + 4, o.frag_id);
+    wr16(b + 6, (uint16_t)((o.frag_off & 0x1fff) << 3));
+    size_t pos = 8;
+    if (mac_field) {
+        b[pos] = o.radio_mac_len;
+        if (o.radio_mac)
+            memcpy(b + pos + 1, o.radio_mac, o.radio_mac_len);
+        pos += mac_field;
+    }
+    if (wsi_field) {
+        b[pos] = o.wsi_len;
+        if (o.wsi)
+            memcpy(b + pos + 1, o.wsi, o.wsi_len);
+    }
+    return off;
+}
+
+size_t pg_wlan(pg_pkt *p, uint8_t type, uint8_t subtype, uint8_t flags, const pg_wlan_opt *opt)
+{
+    pg_wlan_opt o;
+    if (opt)
+        o = *opt;
+    else
+        memset(&o, 0, sizeof(o));
+    static const uint8_t zero[6] = {0};
+    size_t hlen = 24, addrs = 3, qos_off = 0, htc_off = 0;
+    if (type == 1) {
+        hlen = subtype == 12 || subtype == 13 ? 10 : 16;
+        addrs = hlen == 10 ? 1 : 2;
+    } else if (type == 2) {
+        if ((flags & 3) == 3) {
+            hlen += 6;
+            addrs = 4;
+        }
+        if (subtype & 8) {
+            qos_off = hlen;
+            hlen += 2;
+            if (flags & PG_WLAN_ORDER) {
+                htc_off = hlen;
+                hlen += 4;
+            }
+        }
+    }
+    size_t off;
+    uint8_t *b = push(p, PG_K_WLAN, hlen, 1, 0, &off);
+    if (!b)
+        return off;
+    b[0] = (uint8_t)((subtype & 15) << 4 | (type & 3) << 2);
+    b[1] = flags;
+    const uint8_t *a[4] = {o.addr1, o.addr2, o.addr3, o.addr4};
+    static const size_t apos[4] = {4, 10, 16, 24};
+    for (size_t i = 0; i < addrs; i++)
+        memcpy(b + apos[i], a[i] ? a[i] : zero, 6);
+    if (hlen >= 24) {
+        b[22] = (uint8_t)o.seq_ctrl;
+        b[23] = (uint8_t)(o.seq_ctrl >> 8);
+    }
+    if (qos_off) {
+        b[qos_off] = (uint8_t)o.qos;
+        b[qos_off + 1] = (uint8_t)(o.qos >> 8);
+    }
+    if (htc_off) {
+        for (int i = 0; i < 4; i++)
+            b[htc_off + (size_t)i] = (uint8_t)(o.htc >> (8 * i));
     }
     return off;
 }

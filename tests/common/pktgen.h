@@ -36,7 +36,8 @@
 typedef enum pg_kind {
     PG_K_ETH = 1, PG_K_ETH8023, PG_K_LLC, PG_K_SNAP, PG_K_VLAN, PG_K_MPLS, PG_K_PPPOE, PG_K_SLL,
     PG_K_SLL2, PG_K_NULL, PG_K_ARP, PG_K_IPV4, PG_K_IPV6, PG_K_IPV6_EXT, PG_K_IPV6_FRAG, PG_K_TCP,
-    PG_K_UDP, PG_K_ICMP, PG_K_ICMP6, PG_K_GRE, PG_K_GTPU, PG_K_VXLAN, PG_K_DATA
+    PG_K_UDP, PG_K_ICMP, PG_K_ICMP6, PG_K_GRE, PG_K_GTPU, PG_K_VXLAN, PG_K_DATA, PG_K_CAPWAP,
+    PG_K_WLAN
 } pg_kind;
 
 typedef struct pg_layer {
@@ -104,6 +105,34 @@ typedef struct pg_gtpu_opt {
     pg_gtpu_ext ext[4];
 } pg_gtpu_opt;
 
+/** CAPWAP data channel header (RFC 5415 section 4.3). HLEN is computed from the optional
+ * fields; the T flag (native frame) is set when the next layer is pg_wlan(), clear otherwise. */
+typedef struct pg_capwap_opt {
+    uint8_t wbid;             /**< wireless binding id; 0 gives 1 (IEEE 802.11) */
+    uint8_t rid;              /**< radio id (5 bits) */
+    uint8_t frag, last, keepalive; /**< F, L, K flags */
+    uint16_t frag_id, frag_off; /**< fragment id, offset (13 bits, 8-byte units) */
+    const uint8_t *radio_mac; /**< M flag and Radio MAC Address field when radio_mac_len != 0 */
+    uint8_t radio_mac_len;    /**< 6 or 8 */
+    const uint8_t *wsi;       /**< W flag and Wireless Specific Information when wsi_len != 0 */
+    uint8_t wsi_len;
+} pg_capwap_opt;
+
+/* IEEE 802.11 frame control flags (second byte) */
+#define PG_WLAN_TODS 0x01
+#define PG_WLAN_FROMDS 0x02
+#define PG_WLAN_RETRY 0x08
+#define PG_WLAN_PROTECTED 0x40
+#define PG_WLAN_ORDER 0x80
+
+/** Fields of an IEEE 802.11 MAC header other than frame control. NULL addresses are zeros. */
+typedef struct pg_wlan_opt {
+    const uint8_t *addr1, *addr2, *addr3, *addr4;
+    uint16_t seq_ctrl;        /**< sequence control (little-endian on the wire) */
+    uint16_t qos;             /**< QoS control (0x0080: A-MSDU present) */
+    uint32_t htc;             /**< HT control */
+} pg_wlan_opt;
+
 void pg_init(pg_pkt *p);
 
 /* Link layers. `type`/`proto` 0 means "from the next layer". */
@@ -143,6 +172,13 @@ size_t pg_icmp6(pg_pkt *p, uint8_t type, uint8_t code, uint16_t id, uint16_t seq
 size_t pg_gre(pg_pkt *p, const pg_gre_opt *opt);
 size_t pg_gtpu(pg_pkt *p, uint32_t teid, const pg_gtpu_opt *opt);
 size_t pg_vxlan(pg_pkt *p, uint32_t vni);
+size_t pg_capwap(pg_pkt *p, const pg_capwap_opt *opt); /**< opt may be NULL */
+/** IEEE 802.11 MAC header, no FCS, frame control in the standard byte order (type 0 management,
+ * 1 control, 2 data; flags PG_WLAN_*). Its length: management 24; control 10 for CTS and ACK
+ * (subtypes 12, 13), 16 otherwise; data 24, +6 (address 4) with ToDS and FromDS, +2 (QoS
+ * control) for QoS subtypes (8-15), +4 (HT control) for those with the order flag. An LLC/SNAP
+ * header (pg_snap) usually follows a data header. opt may be NULL. */
+size_t pg_wlan(pg_pkt *p, uint8_t type, uint8_t subtype, uint8_t flags, const pg_wlan_opt *opt);
 
 /* Payload. */
 size_t pg_data(pg_pkt *p, const void *data, size_t len);

@@ -338,6 +338,13 @@ static void test_eth_snap_ip(void **state)
     assert_int_equal(pk.dport, 2000);
     assert_int_equal(pk.ip_len, 32);
     EXPECT_ERR(dec_ex(NTC_LINKTYPE_ETHERNET, &P, 21, (uint32_t)P.len), NTC_DECODE_TRUNCATED_L2);
+    /* 1500 is still a length; 1501..1535 are neither; 0x0600 is an (unknown) ethertype */
+    pg_put16(&P, 12, 1500);
+    assert_int_equal(dec(NTC_LINKTYPE_ETHERNET, &P), NTC__DEC_IP);
+    pg_put16(&P, 12, 1501);
+    assert_int_equal(dec(NTC_LINKTYPE_ETHERNET, &P), NTC__DEC_NONIP);
+    pg_put16(&P, 12, 0x0600);
+    assert_int_equal(dec(NTC_LINKTYPE_ETHERNET, &P), NTC__DEC_NONIP);
 }
 
 /* ---- VLAN, QinQ, MPLS, PPPoE ---- */
@@ -379,7 +386,7 @@ static void test_qinq(void **state)
         pg_finish(&P);
         assert_int_equal(P.data[12] << 8 | P.data[13], tpids[i]);
         assert_int_equal(dec(NTC_LINKTYPE_ETHERNET, &P), NTC__DEC_IP);
-        assert_int_equal(pk.vlan, 200); /* outermost */
+        assert_int_equal(pk.vlan, 100); /* innermost */
         assert_int_equal(pk.has_vlan, 1);
         expect_v6(IP6_A, IP6_B);
         assert_int_equal(OFF(pk.l4), 62);
@@ -397,10 +404,32 @@ static void test_qinq(void **state)
         int r = dec(NTC_LINKTYPE_ETHERNET, &P);
         if (n == 8) {
             assert_int_equal(r, NTC__DEC_IP);
-            assert_int_equal(pk.vlan, 10);
+            assert_int_equal(pk.vlan, 17);
         } else {
             EXPECT_ERR(r, NTC_DECODE_TOO_DEEP);
         }
+    }
+    /* fragments are keyed on the innermost tag too */
+    static const uint16_t tags[4][2] = {{200, 100}, {300, 100}, {200, 101}, {0, 100}};
+    static const int frag_expect[4] = {NTC__FRAG_FIRST, NTC__FRAG_LATER, NTC__FRAG_ORPHAN,
+                                       NTC__FRAG_LATER};
+    for (int i = 0; i < 4; i++) {
+        pg_init(&P);
+        pg_eth(&P, MAC_B, MAC_A, 0);
+        if (tags[i][0])
+            pg_vlan(&P, 0x88a8, 0, tags[i][0], 0);
+        pg_vlan(&P, 0, 0, tags[i][1], 0);
+        pg_ipv4_opt o = {.id = 42, .mf = 1, .frag_off = (uint16_t)(i ? 3 : 0), .proto = 17};
+        pg_ipv4(&P, IP_A, IP_B, &o);
+        if (i == 0)
+            add_udp(&P, 4444, 53, 16);
+        else
+            pg_fill(&P, 0, 16);
+        pg_finish(&P);
+        assert_int_equal(dec(NTC_LINKTYPE_ETHERNET, &P), NTC__DEC_IP);
+        assert_int_equal(pk.frag, frag_expect[i]);
+        assert_int_equal(pk.vlan, tags[i][1]);
+        assert_int_equal(pk.sport, frag_expect[i] == NTC__FRAG_ORPHAN ? 0 : 4444);
     }
 }
 
@@ -1121,14 +1150,23 @@ static void test_frag_orphan_and_key(void **state)
     assert_int_equal(pk.dport, 53);
     assert_int_equal(ntc__decoder_frag_count(g_dec), 1);
 
-    /* a TCP first fragment too small for the TCP header */
+    /* a TCP first fragment too small for the TCP header is remembered (test_frag_cut) */
     pg_init(&P);
     pg_ipv4_opt o = {.id = 9, .mf = 1, .proto = 6};
     pg_ipv4(&P, IP_A, IP_B, &o);
     pg_fill(&P, 0, 8);
     pg_finish(&P);
-    EXPECT_ERR(dec(NTC_LINKTYPE_RAW, &P), NTC_DECODE_TRUNCATED_L4);
-    assert_int_equal(ntc__decoder_frag_count(g_dec), 1);
+    assert_int_equal(dec(NTC_LINKTYPE_RAW, &P), NTC__DEC_IP);
+    assert_int_equal(pk.frag, NTC__FRAG_FIRST);
+    assert_int_equal(ntc__decoder_frag_count(g_dec), 2);
+    /* ... but not when the capture cut it */
+    o.id = 11;
+    pg_init(&P);
+    pg_ipv4(&P, IP_A, IP_B, &o);
+    pg_fill(&P, 0, 8);
+    pg_finish(&P);
+    EXPECT_ERR(dec_ex(NTC_LINKTYPE_RAW, &P, 27, 28), NTC_DECODE_TRUNCATED_L4);
+    assert_int_equal(ntc__decoder_frag_count(g_dec), 2);
     /* a first fragment with an IP length beyond the wire is not remembered */
     build_frag4(&P, 10, 0, 1, 17, 1, 0);
     pg_put16(&P, 16, 200);
@@ -1136,7 +1174,7 @@ static void test_frag_orphan_and_key(void **state)
     build_frag4(&P, 10, 3, 1, 17, 1, 0);
     pg_put16(&P, 16, 200);
     EXPECT_ERR(dec(NTC_LINKTYPE_ETHERNET, &P), NTC_DECODE_BAD_IP_LENGTH);
-    assert_int_equal(ntc__decoder_frag_count(g_dec), 1);
+    assert_int_equal(ntc__decoder_frag_count(g_dec), 2);
 }
 
 static void test_frag_table_full(void **state)
@@ -1414,6 +1452,192 @@ static void test_frag_model(void **state)
         }
         assert_int_equal(ntc__decoder_frag_count(g_dec), count);
     }
+}
+
+/* First fragments that end inside their L4 header (cut by the fragmentation): still IP, the
+ * fields that are there, no payload, remembered for the later fragments. */
+static void build_cut4(pg_pkt *p, uint8_t proto, const uint8_t *hdr, size_t n, int mf)
+{
+    pg_init(p);
+    pg_ipv4_opt o = {.id = 0x77, .mf = (uint8_t)mf, .proto = proto};
+    pg_ipv4(p, IP_A, IP_B, &o);
+    if (n)
+        pg_data(p, hdr, n);
+    pg_finish(p);
+}
+
+/* The last fragment of id 0x77 gets the remembered protocol and ports, and frees the entry. */
+static void expect_last_cut4(uint8_t proto, uint16_t sport, uint16_t dport)
+{
+    pg_init(&Q);
+    pg_ipv4_opt o = {.id = 0x77, .frag_off = 3, .proto = proto};
+    pg_ipv4(&Q, IP_A, IP_B, &o);
+    pg_fill(&Q, 0xfa, 8);
+    pg_finish(&Q);
+    assert_int_equal(dec(NTC_LINKTYPE_RAW, &Q), NTC__DEC_IP);
+    assert_int_equal(pk.frag, NTC__FRAG_LATER);
+    assert_int_equal(pk.l4_proto, proto);
+    assert_int_equal(pk.sport, sport);
+    assert_int_equal(pk.dport, dport);
+    assert_int_equal(ntc__decoder_frag_count(g_dec), 0);
+}
+
+static void expect_cut_common(uint32_t n)
+{
+    assert_int_equal(pk.frag, NTC__FRAG_FIRST);
+    assert_int_equal(pk.frag_dropped, 0);
+    assert_int_equal(pk.ip_len, 20 + n);
+    assert_int_equal(OFF(pk.l4), n ? 20 : -1);
+    assert_int_equal(pk.l4_caplen, n);
+    assert_null(pk.payload);
+    assert_int_equal(pk.payload_caplen, 0);
+    assert_int_equal(pk.payload_len, 0);
+    assert_int_equal(ntc__decoder_frag_count(g_dec), 1);
+}
+
+static void test_frag_cut(void **state)
+{
+    (void)state;
+    /* TCP: ports 0x1234 > 80, seq, ack, data offset 5, flags PSH|ACK, window 0x2000 */
+    static const uint8_t tcp[24] = {0x12, 0x34, 0x00, 0x50, 1, 2, 3, 4, 5, 6, 7, 8,
+                                    0x50, 0x18, 0x20, 0x00, 0, 0, 0, 0, 1, 1, 1, 0};
+    for (uint32_t n = 0; n < 20; n++) {
+        build_cut4(&P, 6, tcp, n, 1);
+        int r = dec(NTC_LINKTYPE_RAW, &P);
+        if (r != NTC__DEC_IP)
+            print_error("TCP %u bytes: %d/%d\n", n, r, pk.error);
+        assert_int_equal(r, NTC__DEC_IP);
+        expect_cut_common(n);
+        assert_int_equal(pk.l4_proto, 6);
+        assert_int_equal(pk.sport, n >= 4 ? 0x1234 : 0);
+        assert_int_equal(pk.dport, n >= 4 ? 80 : 0);
+        assert_int_equal(pk.tcp_seq, n >= 8 ? 0x01020304 : 0);
+        assert_int_equal(pk.tcp_ack, n >= 12 ? 0x05060708 : 0);
+        assert_int_equal(pk.tcp_flags, n >= 14 ? 0x18 : 0);
+        assert_int_equal(pk.tcp_win, n >= 16 ? 0x2000 : 0);
+        /* the same fragment cut by the capture is not remembered */
+        if (n) {
+            build_cut4(&Q, 6, tcp, n, 1);
+            pg_put16(&Q, 4, 0x78);
+            pg_ipv4_csum(&Q, 0);
+            EXPECT_ERR(dec_ex(NTC_LINKTYPE_RAW, &Q, 19 + n, 20 + n), NTC_DECODE_TRUNCATED_L4);
+            assert_int_equal(ntc__decoder_frag_count(g_dec), 1);
+        }
+        expect_last_cut4(6, n >= 4 ? 0x1234 : 0, n >= 4 ? 80 : 0);
+        /* not a fragment (or the last one): the IP packet is too short, as before */
+        build_cut4(&P, 6, tcp, n, 0);
+        EXPECT_ERR(dec(NTC_LINKTYPE_RAW, &P), NTC_DECODE_TRUNCATED_L4);
+    }
+    /* 16 bytes with data offset 4 (ip_fragmented_garbage.pcap): the offset is not checked */
+    build_cut4(&P, 6, tcp, 16, 1);
+    pg_put8(&P, 32, 0x40);
+    assert_int_equal(dec(NTC_LINKTYPE_RAW, &P), NTC__DEC_IP);
+    expect_cut_common(16);
+    assert_int_equal(pk.tcp_flags, 0x18);
+    /* all captured with a snaplen beyond the IP packet: still cut by the fragmentation */
+    assert_int_equal(dec_ex(NTC_LINKTYPE_RAW, &P, 36, 60), NTC__DEC_IP);
+    expect_cut_common(16);
+    /* an IP length beyond the wire is malformed */
+    pg_put16(&P, 2, 40);
+    EXPECT_ERR(dec(NTC_LINKTYPE_RAW, &P), NTC_DECODE_BAD_IP_LENGTH);
+    expect_last_cut4(6, 0x1234, 80);
+    /* a whole base header whose options are cut by the fragmentation (data offset 8, 24 bytes) */
+    build_cut4(&P, 6, tcp, 24, 1);
+    pg_put8(&P, 32, 0x80);
+    assert_int_equal(dec(NTC_LINKTYPE_RAW, &P), NTC__DEC_IP);
+    expect_cut_common(24);
+    assert_int_equal(pk.tcp_flags, 0x18);
+    assert_int_equal(pk.tcp_win, 0x2000);
+    assert_int_equal(pk.sport, 0x1234);
+    expect_last_cut4(6, 0x1234, 80);
+    build_cut4(&P, 6, tcp, 24, 0);
+    pg_put8(&P, 32, 0x80);
+    EXPECT_ERR(dec(NTC_LINKTYPE_RAW, &P), NTC_DECODE_BAD_TCP_HEADER);
+    /* ... but a data offset below 5 in a whole base header stays malformed */
+    build_cut4(&P, 6, tcp, 24, 1);
+    pg_put8(&P, 32, 0x40);
+    EXPECT_ERR(dec(NTC_LINKTYPE_RAW, &P), NTC_DECODE_BAD_TCP_HEADER);
+    assert_int_equal(ntc__decoder_frag_count(g_dec), 0);
+
+    /* UDP */
+    static const uint8_t udp[8] = {0x13, 0x88, 0x00, 0x35, 0, 8, 0, 0};
+    for (uint32_t n = 0; n < 8; n++) {
+        build_cut4(&P, 17, udp, n, 1);
+        assert_int_equal(dec(NTC_LINKTYPE_RAW, &P), NTC__DEC_IP);
+        expect_cut_common(n);
+        assert_int_equal(pk.l4_proto, 17);
+        assert_int_equal(pk.sport, n >= 4 ? 5000 : 0);
+        assert_int_equal(pk.dport, n >= 4 ? 53 : 0);
+        if (n)
+            EXPECT_ERR(dec_ex(NTC_LINKTYPE_RAW, &P, 19 + n, 20 + n), NTC_DECODE_TRUNCATED_L4);
+        expect_last_cut4(17, n >= 4 ? 5000 : 0, n >= 4 ? 53 : 0);
+        build_cut4(&P, 17, udp, n, 0);
+        EXPECT_ERR(dec(NTC_LINKTYPE_RAW, &P), NTC_DECODE_TRUNCATED_L4);
+    }
+
+    /* ICMP echo request (code 5 to see it read) with identifier 0x4321 */
+    static const uint8_t echo[8] = {8, 5, 0, 0, 0x43, 0x21, 0, 1};
+    for (uint32_t n = 0; n < 8; n++) {
+        build_cut4(&P, 1, echo, n, 1);
+        assert_int_equal(dec(NTC_LINKTYPE_RAW, &P), NTC__DEC_IP);
+        expect_cut_common(n);
+        assert_int_equal(pk.l4_proto, 1);
+        assert_int_equal(pk.icmp_type, n >= 1 ? 8 : 0);
+        assert_int_equal(pk.icmp_code, n >= 2 ? 5 : 0);
+        assert_int_equal(pk.sport, n >= 6 ? 0x4321 : 0);
+        assert_int_equal(pk.dport, n >= 6 ? 0x4321 : 0);
+        if (n)
+            EXPECT_ERR(dec_ex(NTC_LINKTYPE_RAW, &P, 19 + n, 20 + n), NTC_DECODE_TRUNCATED_L4);
+        expect_last_cut4(1, n >= 6 ? 0x4321 : 0, n >= 6 ? 0x4321 : 0);
+        build_cut4(&P, 1, echo, n, 0);
+        EXPECT_ERR(dec(NTC_LINKTYPE_RAW, &P), NTC_DECODE_TRUNCATED_L4);
+    }
+    /* ICMP unreachable: 4 bytes were always enough */
+    static const uint8_t unreach[4] = {3, 1, 0, 0};
+    for (uint32_t n = 0; n <= 4; n++) {
+        build_cut4(&P, 1, unreach, n, 1);
+        assert_int_equal(dec(NTC_LINKTYPE_RAW, &P), NTC__DEC_IP);
+        assert_int_equal(pk.frag, NTC__FRAG_FIRST);
+        assert_int_equal(pk.icmp_type, n >= 1 ? 3 : 0);
+        assert_int_equal(pk.icmp_code, n >= 2 ? 1 : 0);
+        assert_int_equal(pk.sport, 0);
+        assert_null(pk.payload);
+        expect_last_cut4(1, 0, 0);
+    }
+
+    /* IPv6: 4 bytes of UDP after the fragment header; 6 bytes of ICMPv6 echo */
+    pg_init(&P);
+    pg_ipv6(&P, IP6_A, IP6_B, NULL);
+    pg_ipv6_frag(&P, 0, 1, 0x600d, 17);
+    pg_data(&P, udp, 4);
+    pg_finish(&P);
+    assert_int_equal(dec(NTC_LINKTYPE_RAW, &P), NTC__DEC_IP);
+    assert_int_equal(pk.frag, NTC__FRAG_FIRST);
+    assert_int_equal(pk.sport, 5000);
+    assert_int_equal(pk.dport, 53);
+    assert_int_equal(OFF(pk.l4), 48);
+    assert_int_equal(pk.l4_caplen, 4);
+    assert_null(pk.payload);
+    EXPECT_ERR(dec_ex(NTC_LINKTYPE_RAW, &P, 51, 52), NTC_DECODE_TRUNCATED_L4);
+    pg_init(&Q);
+    pg_ipv6(&Q, IP6_A, IP6_B, NULL);
+    pg_ipv6_frag(&Q, 1, 0, 0x600d, 17);
+    pg_fill(&Q, 0, 8);
+    pg_finish(&Q);
+    assert_int_equal(dec(NTC_LINKTYPE_RAW, &Q), NTC__DEC_IP);
+    assert_int_equal(pk.frag, NTC__FRAG_LATER);
+    assert_int_equal(pk.sport, 5000);
+    assert_int_equal(pk.dport, 53);
+    static const uint8_t echo6[6] = {128, 0, 0, 0, 0xbe, 0xef};
+    pg_init(&P);
+    pg_ipv6(&P, IP6_A, IP6_B, NULL);
+    pg_ipv6_frag(&P, 0, 1, 0x600e, 58);
+    pg_data(&P, echo6, 6);
+    pg_finish(&P);
+    assert_int_equal(dec(NTC_LINKTYPE_RAW, &P), NTC__DEC_IP);
+    assert_int_equal(pk.icmp_type, 128);
+    assert_int_equal(pk.sport, 0xbeef);
+    assert_int_equal(ntc__decoder_frag_count(g_dec), 1);
 }
 
 /* ---- tunnels ---- */
@@ -1777,6 +2001,16 @@ static void test_gtpu(void **state)
     assert_int_equal(pk.dport, 2152);
     assert_int_equal(OFF(pk.payload), 42);
     assert_int_equal(pk.payload_len, 12);
+    /* end marker, error indication (here followed by bytes that look like IP): the outer flow */
+    pg_init(&Q);
+    build_gtp(&Q, NULL, 0, 2152, 2152);
+    pg_put8(&Q, 43, 0xfe);
+    assert_int_equal(dec(NTC_LINKTYPE_ETHERNET, &Q), NTC__DEC_IP);
+    assert_int_equal(pk.tunnel, NTC_TUNNEL_NONE);
+    assert_int_equal(pk.dport, 2152);
+    pg_put8(&Q, 43, 26);
+    assert_int_equal(dec(NTC_LINKTYPE_ETHERNET, &Q), NTC__DEC_IP);
+    assert_int_equal(pk.tunnel, NTC_TUNNEL_NONE);
     /* ... whose outer IP length is wrong is malformed: it is the innermost */
     pg_put16(&P, 16, 200);
     EXPECT_ERR(dec(NTC_LINKTYPE_ETHERNET, &P), NTC_DECODE_BAD_IP_LENGTH);
@@ -1875,15 +2109,23 @@ static void test_vxlan(void **state)
     vx = build_vxlan(&P, 0, 0, 0);
     EXPECT_ERR(dec_ex(NTC_LINKTYPE_ETHERNET, &P, 60, (uint32_t)P.len), NTC_DECODE_TRUNCATED_L2);
 
-    /* inner VLAN: used when the outer frame has none */
+    /* the innermost tag: the inner frame's wins over the outer frame's */
     build_vxlan(&P, 0, 6, 0);
     assert_int_equal(dec(NTC_LINKTYPE_ETHERNET, &P), NTC__DEC_IP);
     assert_int_equal(pk.vlan, 6);
     assert_int_equal(pk.has_vlan, 1);
     build_vxlan(&P, 5, 6, 0);
     assert_int_equal(dec(NTC_LINKTYPE_ETHERNET, &P), NTC__DEC_IP);
-    assert_int_equal(pk.vlan, 5);
+    assert_int_equal(pk.vlan, 6);
     assert_int_equal(pk.tunnel, NTC_TUNNEL_VXLAN);
+    build_vxlan(&P, 5, 0, 0);
+    assert_int_equal(dec(NTC_LINKTYPE_ETHERNET, &P), NTC__DEC_IP);
+    assert_int_equal(pk.vlan, 5);
+    /* inner ARP: the outer frame's tag again */
+    build_vxlan(&P, 5, 6, 1);
+    assert_int_equal(dec(NTC_LINKTYPE_ETHERNET, &P), NTC__DEC_IP);
+    assert_int_equal(pk.tunnel, NTC_TUNNEL_NONE);
+    assert_int_equal(pk.vlan, 5);
 
     /* inner ARP: the outer UDP flow */
     build_vxlan(&P, 0, 6, 1);
@@ -2107,6 +2349,493 @@ static void test_truncation(void **state)
     trunc_loop(NTC_LINKTYPE_NULL, &P, b6, 3, 72);
 }
 
+/* ---- CAPWAP ---- */
+
+/* Ethernet / IPv4 A>B / UDP 12380 > 5247 / CAPWAP (co) / IEEE 802.11 (type, subtype, flags, wo) /
+ * LLC-SNAP (oui, ethertype from the next layer) / IPv4 C>D / UDP 68 > 67 with 12 bytes. *wlan
+ * (if not NULL) gets the 802.11 header's offset. Returns the CAPWAP header's offset. */
+static size_t build_capwap_wlan(pg_pkt *p, const pg_capwap_opt *co, uint8_t type, uint8_t subtype,
+                                uint8_t flags, const pg_wlan_opt *wo, size_t *wlan)
+{
+    pg_init(p);
+    pg_eth(p, MAC_B, MAC_A, 0);
+    pg_ipv4(p, IP_A, IP_B, NULL);
+    pg_udp(p, 12380, 5247);
+    size_t cw = pg_capwap(p, co);
+    size_t w = pg_wlan(p, type, subtype, flags, wo);
+    if (wlan)
+        *wlan = w;
+    pg_snap(p, 0, 0);
+    pg_ipv4(p, IP_C, IP_D, NULL);
+    add_udp(p, 68, 67, 12);
+    pg_finish(p);
+    return cw;
+}
+
+/* Ethernet / IPv4 / UDP 12380 > 5247 / CAPWAP (T clear) / Ethernet [/ VLAN] / IPv4 C>D / TCP
+ * 33333 > 22 with 5 bytes, or ARP. */
+static size_t build_capwap_ether(pg_pkt *p, const pg_capwap_opt *co, uint16_t inner_vlan, int arp)
+{
+    pg_init(p);
+    pg_eth(p, MAC_B, MAC_A, 0);
+    pg_ipv4(p, IP_A, IP_B, NULL);
+    pg_udp(p, 12380, 5247);
+    size_t cw = pg_capwap(p, co);
+    pg_eth(p, MAC_D, MAC_C, 0);
+    if (inner_vlan)
+        pg_vlan(p, 0, 0, inner_vlan, 0);
+    if (arp) {
+        pg_arp(p, 1, MAC_C, IP_C, MAC_D, IP_D);
+    } else {
+        pg_ipv4(p, IP_C, IP_D, NULL);
+        add_tcp(p, 33333, 22, PG_ACK, 5);
+    }
+    pg_finish(p);
+    return cw;
+}
+
+/* The packet stayed the outer UDP flow 12380 > 5247 of IP_A > IP_B (behind 14 bytes of
+ * Ethernet). */
+static void expect_capwap_outer(int r)
+{
+    if (r != NTC__DEC_IP)
+        print_error("result %d error %d\n", r, pk.error);
+    assert_int_equal(r, NTC__DEC_IP);
+    assert_int_equal(pk.tunnel, NTC_TUNNEL_NONE);
+    expect_v4(IP_A, IP_B);
+    assert_int_equal(pk.l4_proto, 17);
+    assert_int_equal(pk.sport, 12380);
+    assert_int_equal(pk.dport, 5247);
+    assert_int_equal(OFF(pk.l3), 14);
+    assert_int_equal(OFF(pk.l4), 34);
+    assert_int_equal(OFF(pk.payload), 42);
+    assert_int_equal(pk.payload_len, pk.ip_len - 28);
+    assert_int_equal(pk.frag, NTC__FRAG_NONE);
+}
+
+/* The inner UDP 68 > 67 of build_capwap_wlan(), its IP header at l3. */
+static void expect_capwap_inner(int r, long l3)
+{
+    if (r != NTC__DEC_IP)
+        print_error("result %d error %d\n", r, pk.error);
+    assert_int_equal(r, NTC__DEC_IP);
+    assert_int_equal(pk.tunnel, NTC_TUNNEL_CAPWAP);
+    expect_v4(IP_C, IP_D);
+    assert_int_equal(pk.l4_proto, 17);
+    assert_int_equal(pk.sport, 68);
+    assert_int_equal(pk.dport, 67);
+    assert_int_equal(OFF(pk.l3), l3);
+    assert_int_equal(pk.l3_caplen, 40);
+    assert_int_equal(OFF(pk.l4), l3 + 20);
+    assert_int_equal(OFF(pk.payload), l3 + 28);
+    assert_int_equal(pk.payload_len, 12);
+    assert_int_equal(pk.ip_len, 40);
+    assert_int_equal(pk.outer_ip_len, l3 + 40 - 14);
+    assert_int_equal(OFF(pk.src_mac), 6);
+    assert_int_equal(OFF(pk.dst_mac), 0);
+    assert_int_equal(pk.frag, NTC__FRAG_NONE);
+}
+
+static void test_capwap_80211(void **state)
+{
+    (void)state;
+    /* the header as sent: HLEN 2, WBID 1, T set */
+    size_t w;
+    size_t cw = build_capwap_wlan(&P, NULL, 2, 0, PG_WLAN_TODS, NULL, &w);
+    assert_int_equal(cw, 42);
+    assert_int_equal(w, 50);
+    static const uint8_t cw_hdr[8] = {0x00, 0x10, 0x03, 0x00, 0, 0, 0, 0};
+    assert_memory_equal(P.data + cw, cw_hdr, 8);
+    static const uint8_t snap[8] = {0xaa, 0xaa, 0x03, 0, 0, 0, 0x08, 0x00};
+    assert_memory_equal(P.data + 74, snap, 8);
+    assert_int_equal(P.data[w], 0x08);
+    assert_int_equal(P.data[w + 1], 0x01);
+
+    /* data frames: header length from ToDS/FromDS, QoS subtypes and the order (+HTC) flag */
+    static const struct {
+        uint8_t subtype, flags;
+        long hdr;
+    } v[] = {
+        {0, PG_WLAN_TODS, 24},
+        {0, PG_WLAN_FROMDS, 24},
+        {0, PG_WLAN_TODS | PG_WLAN_RETRY, 24},
+        {0, PG_WLAN_TODS | PG_WLAN_ORDER, 24}, /* no HT control without QoS */
+        {1, PG_WLAN_FROMDS, 24},               /* data + CF-Ack */
+        {0, PG_WLAN_TODS | PG_WLAN_FROMDS, 30},
+        {8, PG_WLAN_TODS, 26},
+        {9, PG_WLAN_FROMDS, 26},
+        {8, PG_WLAN_TODS | PG_WLAN_ORDER, 30},
+        {8, PG_WLAN_TODS | PG_WLAN_FROMDS, 32},
+        {8, PG_WLAN_TODS | PG_WLAN_FROMDS | PG_WLAN_ORDER, 36},
+    };
+    pg_wlan_opt wo = {.addr1 = MAC_D, .addr2 = MAC_C, .addr3 = MAC_B, .addr4 = MAC_A,
+                      .qos = 0x0005, .htc = 0xffffffff, .seq_ctrl = 0x1230};
+    for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+        build_capwap_wlan(&P, NULL, 2, v[i].subtype, v[i].flags, &wo, &w);
+        assert_int_equal(P.len, 50 + v[i].hdr + 8 + 40);
+        expect_capwap_inner(dec(NTC_LINKTYPE_ETHERNET, &P), 50 + v[i].hdr + 8);
+        assert_int_equal(pk.has_vlan, 0);
+        /* frame control byte-swapped (Cisco) */
+        uint8_t b0 = P.data[w];
+        pg_put8(&P, w, P.data[w + 1]);
+        pg_put8(&P, w + 1, b0);
+        expect_capwap_inner(dec(NTC_LINKTYPE_ETHERNET, &P), 50 + v[i].hdr + 8);
+    }
+
+    /* only the source port 5247 (access controller to WTP); IPv6 inside */
+    pg_init(&P);
+    pg_eth(&P, MAC_B, MAC_A, 0);
+    pg_ipv4(&P, IP_A, IP_B, NULL);
+    pg_udp(&P, 5247, 12380);
+    pg_capwap(&P, NULL);
+    pg_wlan(&P, 2, 8, PG_WLAN_FROMDS, NULL);
+    pg_snap(&P, 0, 0);
+    pg_ipv6(&P, IP6_C, IP6_D, NULL);
+    add_tcp(&P, 443, 50000, PG_SYN | PG_ACK, 0);
+    pg_finish(&P);
+    assert_int_equal(dec(NTC_LINKTYPE_ETHERNET, &P), NTC__DEC_IP);
+    assert_int_equal(pk.tunnel, NTC_TUNNEL_CAPWAP);
+    expect_v6(IP6_C, IP6_D);
+    assert_int_equal(pk.sport, 443);
+    assert_int_equal(pk.tcp_flags, PG_SYN | PG_ACK);
+    assert_int_equal(OFF(pk.l3), 50 + 26 + 8);
+    assert_int_equal(OFF(pk.l4), 50 + 26 + 8 + 40);
+
+    /* radio MAC and wireless specific information: HLEN 6 */
+    static const uint8_t wsi[4] = {0x10, 0x20, 0x00, 0x6c};
+    pg_capwap_opt co = {.rid = 3, .radio_mac = MAC_D, .radio_mac_len = 6, .wsi = wsi,
+                        .wsi_len = 4};
+    cw = build_capwap_wlan(&P, &co, 2, 8, PG_WLAN_TODS, NULL, &w);
+    assert_int_equal(P.data[cw + 1], 0x30);
+    assert_int_equal(P.data[cw + 3], 0x30);
+    assert_int_equal(w, 42 + 24);
+    expect_capwap_inner(dec(NTC_LINKTYPE_ETHERNET, &P), 42 + 24 + 26 + 8);
+    /* the optional fields are not interpreted: HLEN is what counts */
+    pg_put8(&P, cw + 3, 0);
+    pg_put8(&P, cw + 8, 0xff);
+    expect_capwap_inner(dec(NTC_LINKTYPE_ETHERNET, &P), 42 + 24 + 26 + 8);
+
+    /* VLAN tag after the SNAP header: the innermost tag */
+    pg_init(&P);
+    pg_eth(&P, MAC_B, MAC_A, 0);
+    pg_vlan(&P, 0, 0, 7, 0);
+    pg_ipv4(&P, IP_A, IP_B, NULL);
+    pg_udp(&P, 12380, 5247);
+    pg_capwap(&P, NULL);
+    pg_wlan(&P, 2, 0, PG_WLAN_TODS, NULL);
+    pg_snap(&P, 0, 0);
+    pg_vlan(&P, 0, 0, 9, 0);
+    pg_ipv4(&P, IP_C, IP_D, NULL);
+    add_udp(&P, 68, 67, 12);
+    pg_finish(&P);
+    assert_int_equal(dec(NTC_LINKTYPE_ETHERNET, &P), NTC__DEC_IP);
+    assert_int_equal(pk.tunnel, NTC_TUNNEL_CAPWAP);
+    assert_int_equal(pk.vlan, 9);
+    assert_int_equal(OFF(pk.l3), 18 + 36 + 24 + 8 + 4);
+}
+
+static void test_capwap_ether(void **state)
+{
+    (void)state;
+    size_t cw = build_capwap_ether(&P, NULL, 0, 0);
+    assert_int_equal(P.data[cw + 2], 0x02); /* WBID 1, T clear */
+    assert_int_equal(dec(NTC_LINKTYPE_ETHERNET, &P), NTC__DEC_IP);
+    assert_int_equal(pk.tunnel, NTC_TUNNEL_CAPWAP);
+    expect_v4(IP_C, IP_D);
+    assert_int_equal(pk.sport, 33333);
+    assert_int_equal(pk.dport, 22);
+    assert_int_equal(OFF(pk.src_mac), 6);
+    assert_int_equal(OFF(pk.l3), 64);
+    assert_int_equal(OFF(pk.l4), 84);
+    assert_int_equal(pk.payload_len, 5);
+    assert_int_equal(pk.ip_len, 45);
+    assert_int_equal(pk.outer_ip_len, 20 + 8 + 8 + 14 + 45);
+    assert_int_equal(pk.has_vlan, 0);
+    /* T clear: an 802.3 frame whatever the binding */
+    pg_put8(&P, cw + 2, 0x06);
+    assert_int_equal(dec(NTC_LINKTYPE_ETHERNET, &P), NTC__DEC_IP);
+    assert_int_equal(pk.tunnel, NTC_TUNNEL_CAPWAP);
+    /* inner VLAN */
+    build_capwap_ether(&P, NULL, 33, 0);
+    assert_int_equal(dec(NTC_LINKTYPE_ETHERNET, &P), NTC__DEC_IP);
+    assert_int_equal(pk.tunnel, NTC_TUNNEL_CAPWAP);
+    assert_int_equal(pk.vlan, 33);
+    assert_int_equal(OFF(pk.l3), 68);
+    /* inner ARP: the outer flow, without the inner tag */
+    build_capwap_ether(&P, NULL, 33, 1);
+    expect_capwap_outer(dec(NTC_LINKTYPE_ETHERNET, &P));
+    assert_int_equal(pk.has_vlan, 0);
+    assert_int_equal(pk.vlan, 0);
+    /* inner frame cut */
+    build_capwap_ether(&P, NULL, 0, 0);
+    EXPECT_ERR(dec_ex(NTC_LINKTYPE_ETHERNET, &P, 60, (uint32_t)P.len), NTC_DECODE_TRUNCATED_L2);
+    EXPECT_ERR(dec_ex(NTC_LINKTYPE_ETHERNET, &P, 80, (uint32_t)P.len), NTC_DECODE_TRUNCATED_IP);
+}
+
+/* Frames that carry no IP, or that are not decoded: the outer UDP flow. */
+static void test_capwap_outer(void **state)
+{
+    (void)state;
+    size_t w, cw;
+    /* management (probe request) and control (ACK, RTS) frames, even with a body that looks
+     * like SNAP and IP */
+    static const struct {
+        uint8_t type, subtype;
+    } nd[] = {{0, 4}, {0, 8}, {1, 13}, {1, 11}, {3, 0}};
+    for (size_t i = 0; i < sizeof(nd) / sizeof(nd[0]); i++) {
+        build_capwap_wlan(&P, NULL, nd[i].type, nd[i].subtype, 0, NULL, &w);
+        expect_capwap_outer(dec(NTC_LINKTYPE_ETHERNET, &P));
+        /* byte-swapped: a management/control frame has neither ToDS nor FromDS */
+        uint8_t b0 = P.data[w];
+        pg_put8(&P, w, P.data[w + 1]);
+        pg_put8(&P, w + 1, b0);
+        expect_capwap_outer(dec(NTC_LINKTYPE_ETHERNET, &P));
+    }
+    /* null data, QoS null (no body), protected (encrypted) data */
+    build_capwap_wlan(&P, NULL, 2, 4, PG_WLAN_TODS, NULL, NULL);
+    expect_capwap_outer(dec(NTC_LINKTYPE_ETHERNET, &P));
+    build_capwap_wlan(&P, NULL, 2, 12, PG_WLAN_TODS, NULL, NULL);
+    expect_capwap_outer(dec(NTC_LINKTYPE_ETHERNET, &P));
+    build_capwap_wlan(&P, NULL, 2, 0, PG_WLAN_TODS | PG_WLAN_PROTECTED, NULL, NULL);
+    expect_capwap_outer(dec(NTC_LINKTYPE_ETHERNET, &P));
+    /* protocol version 1 */
+    build_capwap_wlan(&P, NULL, 2, 0, PG_WLAN_TODS, NULL, &w);
+    pg_put8(&P, w, 0x09);
+    expect_capwap_outer(dec(NTC_LINKTYPE_ETHERNET, &P));
+    /* byte-swapped data frame without ToDS/FromDS: not recognised */
+    build_capwap_wlan(&P, NULL, 2, 0, 0, NULL, &w);
+    pg_put8(&P, w, 0x00);
+    pg_put8(&P, w + 1, 0x08);
+    expect_capwap_outer(dec(NTC_LINKTYPE_ETHERNET, &P));
+    /* A-MSDU */
+    pg_wlan_opt amsdu = {.qos = 0x0080};
+    build_capwap_wlan(&P, NULL, 2, 8, PG_WLAN_TODS, &amsdu, NULL);
+    expect_capwap_outer(dec(NTC_LINKTYPE_ETHERNET, &P));
+    /* SNAP with another OUI; another LLC; ethertypes without IP: ARP, EAPOL */
+    build_capwap_wlan(&P, NULL, 2, 0, PG_WLAN_TODS, NULL, &w);
+    pg_put8(&P, w + 24 + 4, 0x40);
+    expect_capwap_outer(dec(NTC_LINKTYPE_ETHERNET, &P));
+    build_capwap_wlan(&P, NULL, 2, 0, PG_WLAN_TODS, NULL, &w);
+    pg_put16(&P, w + 24, 0x4242);
+    expect_capwap_outer(dec(NTC_LINKTYPE_ETHERNET, &P));
+    build_capwap_wlan(&P, NULL, 2, 0, PG_WLAN_TODS, NULL, &w);
+    pg_put16(&P, w + 24 + 6, 0x888e);
+    expect_capwap_outer(dec(NTC_LINKTYPE_ETHERNET, &P));
+    pg_init(&P);
+    pg_eth(&P, MAC_B, MAC_A, 0);
+    pg_vlan(&P, 0, 0, 7, 0);
+    pg_ipv4(&P, IP_A, IP_B, NULL);
+    pg_udp(&P, 12380, 5247);
+    pg_capwap(&P, NULL);
+    pg_wlan(&P, 2, 0, PG_WLAN_TODS, NULL);
+    pg_snap(&P, 0, 0);
+    pg_vlan(&P, 0, 0, 9, 0);
+    pg_arp(&P, 1, MAC_C, IP_C, MAC_D, IP_D);
+    pg_finish(&P);
+    assert_int_equal(dec(NTC_LINKTYPE_ETHERNET, &P), NTC__DEC_IP);
+    assert_int_equal(pk.tunnel, NTC_TUNNEL_NONE);
+    assert_int_equal(pk.dport, 5247);
+    assert_int_equal(pk.vlan, 7);
+    assert_int_equal(OFF(pk.payload), 46);
+    /* a data frame without a body */
+    pg_init(&P);
+    pg_eth(&P, MAC_B, MAC_A, 0);
+    pg_ipv4(&P, IP_A, IP_B, NULL);
+    pg_udp(&P, 12380, 5247);
+    pg_capwap(&P, NULL);
+    pg_wlan(&P, 2, 0, PG_WLAN_TODS, NULL);
+    pg_finish(&P);
+    assert_int_equal(P.data[44], 0x03); /* T set */
+    expect_capwap_outer(dec(NTC_LINKTYPE_ETHERNET, &P));
+    /* the CAPWAP header alone */
+    pg_init(&P);
+    pg_eth(&P, MAC_B, MAC_A, 0);
+    pg_ipv4(&P, IP_A, IP_B, NULL);
+    pg_udp(&P, 12380, 5247);
+    pg_capwap(&P, NULL);
+    pg_finish(&P);
+    expect_capwap_outer(dec(NTC_LINKTYPE_ETHERNET, &P));
+    /* another binding's native frame (WBID 3, EPCglobal) */
+    pg_capwap_opt co = {.wbid = 3};
+    build_capwap_wlan(&P, &co, 2, 0, PG_WLAN_TODS, NULL, NULL);
+    expect_capwap_outer(dec(NTC_LINKTYPE_ETHERNET, &P));
+    /* fragments, keep-alives */
+    pg_capwap_opt fr = {.frag = 1};
+    build_capwap_wlan(&P, &fr, 2, 0, PG_WLAN_TODS, NULL, NULL);
+    expect_capwap_outer(dec(NTC_LINKTYPE_ETHERNET, &P));
+    pg_capwap_opt fr2 = {.frag = 1, .last = 1, .frag_off = 100};
+    build_capwap_ether(&P, &fr2, 0, 0);
+    expect_capwap_outer(dec(NTC_LINKTYPE_ETHERNET, &P));
+    pg_capwap_opt ka = {.keepalive = 1};
+    build_capwap_ether(&P, &ka, 0, 0);
+    expect_capwap_outer(dec(NTC_LINKTYPE_ETHERNET, &P));
+    /* DTLS-encrypted data channel (preamble type 1), even short ones */
+    cw = build_capwap_wlan(&P, NULL, 2, 0, PG_WLAN_TODS, NULL, NULL);
+    pg_put8(&P, cw, 0x01);
+    expect_capwap_outer(dec(NTC_LINKTYPE_ETHERNET, &P));
+    pg_init(&P);
+    pg_eth(&P, MAC_B, MAC_A, 0);
+    pg_ipv4(&P, IP_A, IP_B, NULL);
+    pg_udp(&P, 12380, 5247);
+    pg_fill(&P, 0x01, 1);
+    pg_finish(&P);
+    expect_capwap_outer(dec(NTC_LINKTYPE_ETHERNET, &P));
+    /* port 5246 (control channel) is not decapsulated */
+    build_capwap_wlan(&P, NULL, 2, 0, PG_WLAN_TODS, NULL, NULL);
+    pg_put16(&P, 36, 5246);
+    assert_int_equal(dec(NTC_LINKTYPE_ETHERNET, &P), NTC__DEC_IP);
+    assert_int_equal(pk.tunnel, NTC_TUNNEL_NONE);
+    assert_int_equal(pk.dport, 5246);
+    /* inside a first fragment: no tunnel */
+    pg_init(&P);
+    pg_eth(&P, MAC_B, MAC_A, 0);
+    pg_ipv4_opt fo = {.id = 5, .mf = 1};
+    pg_ipv4(&P, IP_A, IP_B, &fo);
+    pg_udp(&P, 12380, 5247);
+    pg_capwap(&P, NULL);
+    pg_eth(&P, MAC_D, MAC_C, 0);
+    pg_ipv4(&P, IP_C, IP_D, NULL);
+    add_udp(&P, 1, 2, 8);
+    pg_finish(&P);
+    assert_int_equal(dec(NTC_LINKTYPE_ETHERNET, &P), NTC__DEC_IP);
+    assert_int_equal(pk.frag, NTC__FRAG_FIRST);
+    assert_int_equal(pk.tunnel, NTC_TUNNEL_NONE);
+    assert_int_equal(pk.dport, 5247);
+    expect_v4(IP_A, IP_B);
+}
+
+/* Datagram of n bytes on port 5247: the first n bytes of the UDP payload of p, the frame ending
+ * with it, the outer IPv4 (at 14) and UDP lengths adjusted. */
+static void cut_datagram(pg_pkt *dst, const pg_pkt *src, size_t n)
+{
+    *dst = *src;
+    dst->len = 42 + n;
+    pg_put16(dst, 16, (uint16_t)(28 + n));
+    pg_ipv4_csum(dst, 14);
+    pg_put16(dst, 38, (uint16_t)(8 + n));
+}
+
+static void test_capwap_malformed(void **state)
+{
+    (void)state;
+    /* preamble: version 1, type 2 */
+    size_t cw = build_capwap_wlan(&P, NULL, 2, 0, PG_WLAN_TODS, NULL, NULL);
+    pg_put8(&P, cw, 0x10);
+    EXPECT_ERR(dec(NTC_LINKTYPE_ETHERNET, &P), NTC_DECODE_BAD_TUNNEL);
+    pg_put8(&P, cw, 0x02);
+    EXPECT_ERR(dec(NTC_LINKTYPE_ETHERNET, &P), NTC_DECODE_BAD_TUNNEL);
+    pg_put8(&P, cw, 0x00);
+    /* HLEN 0 and 1 word; beyond the datagram (31 words); 802.11 frame starting inside */
+    for (uint8_t h = 0; h < 32; h++) {
+        pg_put8(&P, cw + 1, (uint8_t)(h << 3));
+        int r = dec(NTC_LINKTYPE_ETHERNET, &P);
+        if (h < 2 || cw + h * 4u > P.len)
+            EXPECT_ERR(r, NTC_DECODE_BAD_TUNNEL);
+        else if (h == 2)
+            expect_capwap_inner(r, 50 + 24 + 8);
+        else
+            assert_true(r == NTC__DEC_IP || r == NTC__DEC_ERROR);
+    }
+
+    /* every datagram length: CAPWAP with radio MAC and WSI (24 bytes), 802.11 QoS data with 4
+     * addresses and HT control (36), SNAP (8), IPv4 (20), UDP (8) + 12 */
+    static const uint8_t wsi[4] = {1, 2, 3, 4};
+    pg_capwap_opt co = {.radio_mac = MAC_C, .radio_mac_len = 6, .wsi = wsi, .wsi_len = 4};
+    build_capwap_wlan(&P, &co, 2, 8, PG_WLAN_TODS | PG_WLAN_FROMDS | PG_WLAN_ORDER, NULL, NULL);
+    size_t full = P.len - 42;
+    assert_int_equal(full, 24 + 36 + 8 + 40);
+    for (size_t n = 0; n <= full; n++) {
+        cut_datagram(&Q, &P, n);
+        int r = dec(NTC_LINKTYPE_ETHERNET, &Q);
+        int want;
+        if (n < 24)
+            want = NTC_DECODE_BAD_TUNNEL; /* shorter than 8 bytes, or than HLEN */
+        else if (n == 24 || n == 60)
+            want = -1; /* no frame; a frame without a body: the outer flow */
+        else if (n < 68)
+            want = NTC_DECODE_TRUNCATED_L2; /* 802.11 header, SNAP header */
+        else if (n < 88)
+            want = NTC_DECODE_TRUNCATED_IP;
+        else if (n < full)
+            want = NTC_DECODE_BAD_IP_LENGTH; /* the inner IP length beyond the datagram */
+        else
+            want = -2;
+        if (want >= 0 && (r != NTC__DEC_ERROR || pk.error != want))
+            print_error("datagram %zu: result %d error %d, expected error %d\n", n, r, pk.error,
+                        want);
+        if (want >= 0)
+            EXPECT_ERR(r, want);
+        else if (want == -1)
+            expect_capwap_outer(r);
+        else
+            expect_capwap_inner(r, 42 + 24 + 36 + 8);
+    }
+    /* the same cut by the capture */
+    static const bound b[] = {{14, NTC_DECODE_TRUNCATED_L2}, {34, NTC_DECODE_TRUNCATED_IP},
+                              {66, NTC_DECODE_TRUNCATED_L4}, {110, NTC_DECODE_TRUNCATED_L2},
+                              {130, NTC_DECODE_TRUNCATED_IP}, {138, NTC_DECODE_TRUNCATED_L4}};
+    trunc_loop(NTC_LINKTYPE_ETHERNET, &P, b, 6, 138);
+    /* byte-swapped frame control: the same */
+    pg_put8(&P, 66, P.data[67]);
+    pg_put8(&P, 67, 0x88);
+    trunc_loop(NTC_LINKTYPE_ETHERNET, &P, b, 6, 138);
+
+    /* 802.3 payload, every datagram length: CAPWAP 8, Ethernet 14, IPv4 20, TCP 20 + 5 */
+    build_capwap_ether(&P, NULL, 0, 0);
+    full = P.len - 42;
+    for (size_t n = 0; n <= full; n++) {
+        cut_datagram(&Q, &P, n);
+        int r = dec(NTC_LINKTYPE_ETHERNET, &Q);
+        if (n < 8)
+            EXPECT_ERR(r, NTC_DECODE_BAD_TUNNEL);
+        else if (n == 8)
+            expect_capwap_outer(r);
+        else if (n < 22)
+            EXPECT_ERR(r, NTC_DECODE_TRUNCATED_L2);
+        else if (n < 42)
+            EXPECT_ERR(r, NTC_DECODE_TRUNCATED_IP);
+        else if (n < full)
+            EXPECT_ERR(r, NTC_DECODE_BAD_IP_LENGTH);
+        else
+            assert_int_equal(pk.tunnel, NTC_TUNNEL_CAPWAP);
+    }
+    static const bound b2[] = {{14, NTC_DECODE_TRUNCATED_L2}, {34, NTC_DECODE_TRUNCATED_IP},
+                               {50, NTC_DECODE_TRUNCATED_L4}, {64, NTC_DECODE_TRUNCATED_L2},
+                               {84, NTC_DECODE_TRUNCATED_IP}, {104, NTC_DECODE_TRUNCATED_L4}};
+    trunc_loop(NTC_LINKTYPE_ETHERNET, &P, b2, 6, 104);
+
+    /* nesting: four CAPWAP tunnels are fine, five too deep (802.11 and 802.3 alike) */
+    for (int native = 0; native <= 1; native++) {
+        for (int n = 4; n <= 5; n++) {
+            pg_init(&P);
+            pg_eth(&P, MAC_B, MAC_A, 0);
+            for (int i = 0; i < n; i++) {
+                pg_ipv4(&P, IP_A, IP_B, NULL);
+                pg_udp(&P, 1, 5247);
+                pg_capwap(&P, NULL);
+                if (native) {
+                    pg_wlan(&P, 2, 8, PG_WLAN_TODS, NULL);
+                    pg_snap(&P, 0, 0);
+                } else {
+                    pg_eth(&P, MAC_D, MAC_C, 0);
+                }
+            }
+            pg_ipv4(&P, IP_C, IP_D, NULL);
+            add_udp(&P, 7, 9, 0);
+            pg_finish(&P);
+            int r = dec(NTC_LINKTYPE_ETHERNET, &P);
+            if (n == 4) {
+                assert_int_equal(r, NTC__DEC_IP);
+                assert_int_equal(pk.tunnel, NTC_TUNNEL_CAPWAP);
+                expect_v4(IP_C, IP_D);
+                assert_int_equal(pk.sport, 7);
+            } else {
+                EXPECT_ERR(r, NTC_DECODE_TOO_DEEP);
+            }
+        }
+    }
+}
+
 /* ---- robustness: random mutations, decoded from exact-size buffers ---- */
 
 static void check_invariants(int r, uint32_t caplen)
@@ -2125,7 +2854,7 @@ static void check_invariants(int r, uint32_t caplen)
     assert_true(pk.l3_caplen >= 20 && pk.l3_caplen <= pk.ip_len);
     if (pk.l4)
         assert_true(pk.l4 > pk.l3 && pk.l4 + pk.l4_caplen <= pk.l3 + pk.l3_caplen);
-    assert_true(pk.tunnel <= NTC_TUNNEL_VXLAN);
+    assert_true(pk.tunnel <= NTC_TUNNEL_CAPWAP);
     if (pk.l4) {
         assert_true(OFF(pk.l4) >= 0 && (uint64_t)OFF(pk.l4) + pk.l4_caplen <= caplen);
         assert_true(pk.l4_caplen > 0);
@@ -2148,10 +2877,13 @@ static void check_invariants(int r, uint32_t caplen)
 static void test_fuzz_mutations(void **state)
 {
     (void)state;
-    static pg_pkt seeds[8];
-    static const int lts[8] = {NTC_LINKTYPE_ETHERNET, NTC_LINKTYPE_ETHERNET, NTC_LINKTYPE_ETHERNET,
-                               NTC_LINKTYPE_ETHERNET, NTC_LINKTYPE_LINUX_SLL, NTC_LINKTYPE_RAW,
-                               NTC_LINKTYPE_ETHERNET, NTC_LINKTYPE_LINUX_SLL2};
+    enum { NSEEDS = 10 };
+    static pg_pkt seeds[NSEEDS];
+    static const int lts[NSEEDS] = {NTC_LINKTYPE_ETHERNET, NTC_LINKTYPE_ETHERNET,
+                                    NTC_LINKTYPE_ETHERNET, NTC_LINKTYPE_ETHERNET,
+                                    NTC_LINKTYPE_LINUX_SLL, NTC_LINKTYPE_RAW,
+                                    NTC_LINKTYPE_ETHERNET, NTC_LINKTYPE_LINUX_SLL2,
+                                    NTC_LINKTYPE_ETHERNET, NTC_LINKTYPE_ETHERNET};
     build_vxlan(&seeds[0], 3, 4, 0);
     build_gtp(&seeds[1], NULL, 1, 2152, 2152);
     pg_gtpu_opt go = {.n_ext = 2, .ext = {{.type = 0x85, .len4 = 1}, {.type = 0x40, .len4 = 1}}};
@@ -2184,9 +2916,14 @@ static void test_fuzz_mutations(void **state)
     pg_ipv6(&seeds[7], IP6_A, IP6_B, NULL);
     add_udp(&seeds[7], 1, 2, 3);
     pg_finish(&seeds[7]);
+    static const uint8_t wsi[4] = {1, 2, 3, 4};
+    pg_capwap_opt co = {.radio_mac = MAC_C, .radio_mac_len = 6, .wsi = wsi, .wsi_len = 4};
+    build_capwap_wlan(&seeds[8], &co, 2, 8, PG_WLAN_TODS | PG_WLAN_FROMDS | PG_WLAN_ORDER, NULL,
+                      NULL);
+    build_capwap_ether(&seeds[9], NULL, 12, 0);
 
     /* every seed decodes as IP before mutation */
-    for (int s = 0; s < 8; s++) {
+    for (int s = 0; s < NSEEDS; s++) {
         int r = dec(lts[s], &seeds[s]);
         if (r != NTC__DEC_IP)
             print_error("seed %d: %d/%d\n", s, r, pk.error);
@@ -2195,7 +2932,7 @@ static void test_fuzz_mutations(void **state)
     static uint8_t buf[PG_MAX_FRAME];
     static const int any_lt[] = {0, 1, 101, 108, 113, 228, 229, 276};
     for (int it = 0; it < 200000; it++) {
-        int s = (int)(rng() % 8);
+        int s = (int)(rng() % NSEEDS);
         uint32_t len = (uint32_t)seeds[s].len;
         memcpy(buf, seeds[s].data, len);
         int nmut = 1 + (int)(rng() % 4);
@@ -2249,6 +2986,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_frag_no_tunnel, setup, teardown),
         cmocka_unit_test_setup_teardown(test_frag_ipv6, setup, teardown),
         cmocka_unit_test_setup_teardown(test_frag_model, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_frag_cut, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ipip, setup, teardown),
         cmocka_unit_test_setup_teardown(test_gre, setup, teardown),
         cmocka_unit_test_setup_teardown(test_gre_ether, setup, teardown),
@@ -2258,6 +2996,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_vxlan, setup, teardown),
         cmocka_unit_test_setup_teardown(test_nesting, setup, teardown),
         cmocka_unit_test_setup_teardown(test_truncation, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_capwap_80211, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_capwap_ether, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_capwap_outer, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_capwap_malformed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fuzz_mutations, setup, teardown),
     };
     return cmocka_run_group_tests(tests, setup_all, NULL);

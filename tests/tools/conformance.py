@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""Flow-level conformance of ntop-export against ndpiReader (nDPI 4.2) on the reference captures.
+"""Flow-level and DPI (L7) conformance of ntop-export against ndpiReader (nDPI 4.2) on the
+reference captures.
 
 For every capture in --pcaps both tools are run; their flows are matched by an unordered key
 (protocol, VLAN, {addr:port, addr:port}) and compared per direction:
@@ -9,6 +10,20 @@ For every capture in --pcaps both tools are run; their flows are matched by an u
     so per direction  theirs - ours == pkts * k  for a constant per-packet overhead
     0 <= k <= MAX_OVERHEAD (link header, VLAN tags, decapsulated tunnel headers).
 
+Per matched flow the application verdict is compared too (DPI conformance):
+
+  * proto      our L7_PROTO_NAME vs ndpiReader's [proto: ID/NAME] name (a tunnel prefix such as
+               "CAPWAP:" before the id is dropped);
+  * hostname   our host name (TLS_SERVER_NAME, HTTP_HOST, DHCP_HOST_NAME, HOST_NAME, or for SSH
+               SSH_CLIENT_SIGNATURE: whichever the flow has) vs its [Hostname/SNI: ...];
+  * dns-query  the same for DNS flows: our DNS_QUERY vs its [Hostname/SNI: ...];
+  * url        our HTTP_URL vs its [URL: ...].
+
+A value absent on one side and present on the other is a disagreement; absent on both is not.
+A flow agrees on L7 when none of these differ. The L7 agreement is printed per file and in total,
+over the flows both tools report, and also over every flow ndpiReader reports (those we do not
+report count as disagreeing there).
+
 ICMP/ICMPv6: ndpiReader 4.2 keys them with ports 0, we use the echo identifier for echo
 messages, so our ICMP flows are aggregated by (protocol, VLAN, address pair) first.  Flows that
 appear more than once under one key in the same tool (split by idle timeouts) are summed.
@@ -16,7 +31,8 @@ appear more than once under one key in the same tool (split by idle timeouts) ar
 Every disagreement is a finding, one stable line  FILE<TAB>KIND<TAB>FLOWKEY.  The expectations
 file lists the accepted ones, each explained by a '# reason' comment (a comment block applies
 to the entries below it up to the next blank line; an inline '# ...' after an entry also
-counts).  The test fails on findings not listed and on listed entries that no longer occur.
+counts).  Flow-level and L7 findings share that file.  The test fails on findings not listed
+and on listed entries that no longer occur.
 
 Exit status: 0 pass, 1 fail, 77 skip (captures or ndpiReader absent), 99 harness error.
 Standard library only; run with /usr/bin/python3.
@@ -37,7 +53,20 @@ HARD_ERROR = 99
 MAX_OVERHEAD = 100
 CAPTURE_EXT = ('.pcap', '.pcapng', '.cap')
 
-KINDS = ('only-ndpireader', 'only-ours', 'vlan-mismatch', 'pkts-mismatch', 'bytes-mismatch')
+FLOW_KINDS = ('only-ndpireader', 'only-ours', 'vlan-mismatch', 'pkts-mismatch', 'bytes-mismatch')
+L7_KINDS = ('proto', 'hostname', 'dns-query', 'url')
+KINDS = FLOW_KINDS + L7_KINDS
+
+# ndpiReader 4.2 printFlow(): "[proto: " [TUNNEL ":"] ID "/" NAME "]", "[Hostname/SNI: %s]",
+# "[URL: %s][StatusCode: %u]".
+ND_PROTO_RE = re.compile(r'\[proto: (?:[A-Za-z_]+:)?[0-9.]+/([^\]]+)\]')
+ND_HOST_RE = re.compile(r'\[Hostname/SNI: (.*?)\]\[')
+ND_URL_RE = re.compile(r'\[URL: (.*?)\]\[StatusCode: \d+\]')
+# Our record fields carrying the name nDPI read for the flow (at most one is present).  For SSH
+# ndpiReader's reader_util.c copies the client banner into the flow's host_server_name, which it
+# prints as [Hostname/SNI: ...]; we export it as SSH_CLIENT_SIGNATURE.
+OUR_HOST_FIELDS = ('TLS_SERVER_NAME', 'HTTP_HOST', 'DNS_QUERY', 'DHCP_HOST_NAME', 'HOST_NAME',
+                   'SSH_CLIENT_SIGNATURE')
 
 # ndpiReader 4.2 ipProto2Name()
 PROTO_BY_NAME = {'TCP': 6, 'UDP': 17, 'ICMP': 1, 'ICMPV6': 58, 'IGMP': 2, 'VRRP': 112}
@@ -112,6 +141,7 @@ class Flow:
         self.first = None       # endpoint the tool lists first (client for us)
         self.records = 0        # records summed into this entry
         self.orient = set()     # first-listed endpoints across records
+        self.l7 = []            # one L7 (verdict and names) per record
 
     def add(self, src, dst, pkts, nbytes):
         d = self.dirs.setdefault((src, dst), [0, 0])
@@ -122,7 +152,15 @@ class Flow:
         return self.dirs.get((src, dst), [0, 0])
 
 
-def add_record(table, proto, vlan, src, dst, fwd, rev):
+class L7:
+    """Application verdict of one flow record."""
+    __slots__ = ('name', 'host', 'url', 'dns')
+
+    def __init__(self, name, host, url, dns):
+        self.name, self.host, self.url, self.dns = name, host or '', url or '', dns
+
+
+def add_record(table, proto, vlan, src, dst, fwd, rev, l7=None):
     if proto in ICMP_PROTOS:
         src, dst = (src[0], 0), (dst[0], 0)
     key = (proto, vlan, frozenset((src, dst)))
@@ -132,6 +170,8 @@ def add_record(table, proto, vlan, src, dst, fwd, rev):
         f.first = src
     f.records += 1
     f.orient.add(src)
+    if l7 is not None:
+        f.l7.append(l7)
     f.add(src, dst, *fwd)
     f.add(dst, src, *rev)
 
@@ -166,9 +206,16 @@ def parse_ndpireader(path, our_addrs=()):
             a = (addr(m.group('a')), int(m.group('ap')))
             b = (addr(m.group('b')), int(m.group('bp')))
             vlan = int(m.group('vlan') or 0)
+            pm = ND_PROTO_RE.search(line)
+            if not pm:
+                die('%s: no [proto: ...] in ndpiReader flow line: %s' % (path, line.strip()))
+            name = pm.group(1)
+            hm, um = ND_HOST_RE.search(line), ND_URL_RE.search(line)
+            dns = name == 'DNS' or name.startswith('DNS.')
             add_record(flows, proto, vlan, a, b,
                        (int(m.group('ap_pkts')), int(m.group('ap_bytes'))),
-                       (int(m.group('bp_pkts')), int(m.group('bp_bytes'))))
+                       (int(m.group('bp_pkts')), int(m.group('bp_bytes'))),
+                       L7(name, hm and hm.group(1), um and um.group(1), dns))
     return flows
 
 
@@ -185,9 +232,11 @@ def parse_ours(text, what):
                 sa, da = r['IPV6_SRC_ADDR'], r['IPV6_DST_ADDR']
             src = (norm_addr(sa), int(r['L4_SRC_PORT']))
             dst = (norm_addr(da), int(r['L4_DST_PORT']))
+            host = next((r[k] for k in OUR_HOST_FIELDS if r.get(k)), '')
+            l7 = L7(r.get('L7_PROTO_NAME', ''), host, r.get('HTTP_URL'), 'DNS_QUERY' in r)
             add_record(flows, int(r['PROTOCOL']), int(r.get('SRC_VLAN', 0)), src, dst,
                        (int(r['IN_PKTS']), int(r['IN_BYTES'])),
-                       (int(r['OUT_PKTS']), int(r['OUT_BYTES'])))
+                       (int(r['OUT_PKTS']), int(r['OUT_BYTES'])), l7)
         except (ValueError, KeyError, TypeError) as e:
             die('%s: ntop-export output line %d is not a flow record (%s): %s'
                 % (what, n, e, line[:200]))
@@ -233,13 +282,42 @@ def compare_flow(ours, theirs):
     return kinds, ks, notes
 
 
+def _values(recs, attr):
+    return sorted({getattr(r, attr) for r in recs if getattr(r, attr)})
+
+
+def _show(vals):
+    return ' + '.join(repr(v) for v in vals) if vals else '(none)'
+
+
+def compare_l7(ours, theirs):
+    """Return [(kind, detail)] for the L7 disagreements of a key both tools report.  A key may
+    hold several records per tool (idle splits, ICMP aggregation): their sets of values are
+    compared."""
+    out = []
+    on, tn = sorted({r.name for r in ours.l7}), sorted({r.name for r in theirs.l7})
+    if on != tn:
+        out.append(('proto', 'ours %s | ndpiReader %s' % (_show(on), _show(tn))))
+    dns = any(r.dns for r in ours.l7 + theirs.l7)
+    oh, th = _values(ours.l7, 'host'), _values(theirs.l7, 'host')
+    if oh != th:
+        out.append(('dns-query' if dns else 'hostname',
+                    'ours %s | ndpiReader %s (ours: %s | ndpiReader: %s)'
+                    % (_show(oh), _show(th), '/'.join(on), '/'.join(tn))))
+    ou, tu = _values(ours.l7, 'url'), _values(theirs.l7, 'url')
+    if ou != tu:
+        out.append(('url', 'ours %s | ndpiReader %s' % (_show(ou), _show(tu))))
+    return out
+
+
 def compare_file(name, ours, theirs):
     """Return (findings{line: detail}, stats dict, info list)."""
     findings, info = {}, []
     only_o = set(ours) - set(theirs)
     only_t = set(theirs) - set(ours)
     both = set(ours) & set(theirs)
-    stats = {'compared': 0, 'agree': 0, 'overheads': set(), 'orient': 0}
+    stats = {'compared': 0, 'agree': 0, 'overheads': set(), 'orient': 0,
+             'l7_compared': 0, 'l7_agree': 0, 'theirs': len(theirs)}
 
     # Pair leftovers that differ only by VLAN: one finding instead of two.
     pairs = []
@@ -253,9 +331,18 @@ def compare_file(name, ours, theirs):
     def add(kind, key, detail):
         findings['%s\t%s\t%s' % (name, kind, key_str(key))] = detail
 
+    def add_l7(o, t, key):
+        stats['l7_compared'] += 1
+        diffs = compare_l7(o, t)
+        if not diffs:
+            stats['l7_agree'] += 1
+        for kind, detail in diffs:
+            add(kind, key, detail)
+
     for key in sorted(both, key=key_str):
         stats['compared'] += 1
         o, t = ours[key], theirs[key]
+        add_l7(o, t, key)
         kinds, ks, notes = compare_flow(o, t)
         if not kinds:
             stats['agree'] += 1
@@ -273,6 +360,7 @@ def compare_file(name, ours, theirs):
     for ko, kt in pairs:
         stats['compared'] += 1
         kinds, _, notes = compare_flow(ours[ko], theirs[kt])
+        add_l7(ours[ko], theirs[kt], kt)
         add('vlan-mismatch', kt, 'our SRC_VLAN %d, ndpiReader VLAN %d; ours: %s | ndpiReader: %s%s'
             % (ko[1], kt[1], describe(ours[ko]), describe(theirs[kt]),
                ('; counts also differ: ' + '; '.join(notes)) if kinds else '; counts agree'))
@@ -283,6 +371,15 @@ def compare_file(name, ours, theirs):
         stats['compared'] += 1
         add('only-ours', key, 'ours: ' + describe(ours[key]))
     return findings, stats, info
+
+
+def l7_summary(st):
+    """L7 agreement over the flows both tools report, and over every flow ndpiReader reports
+    (its flows we do not report count as disagreeing there)."""
+    n, ok, theirs = st['l7_compared'], st['l7_agree'], st['theirs']
+    return ('flows compared %d, agreeing %d, %.2f%%; of the %d flows ndpiReader reports %.2f%%'
+            % (n, ok, 100.0 * ok / n if n else 100.0, theirs,
+               100.0 * ok / theirs if theirs else 100.0))
 
 
 def load_expectations(path):
@@ -363,7 +460,7 @@ def main():
     os.makedirs(workdir, exist_ok=True)
     env = dict(os.environ, LC_ALL='C')
     all_findings = {}
-    tot = {'compared': 0, 'agree': 0}
+    tot = {'compared': 0, 'agree': 0, 'l7_compared': 0, 'l7_agree': 0, 'theirs': 0}
     rows = []
     try:
         for name in files:
@@ -388,14 +485,15 @@ def main():
             theirs = parse_ndpireader(nd_out, {ep[0] for k in ours for ep in k[2]})
             findings, st, info = compare_file(name, ours, theirs)
             all_findings.update(findings)
-            tot['compared'] += st['compared']
-            tot['agree'] += st['agree']
+            for k in tot:
+                tot[k] += st[k]
             pct = 100.0 * st['agree'] / st['compared'] if st['compared'] else 100.0
             ks = ','.join(str(k) for k in sorted(st['overheads'])) or '-'
             rows.append(name)
             print('%-28s flows %5d  agreeing %5d  %6.2f%%  findings %3d  orientation-differs %3d'
                   '  overhead/pkt %s' % (name, st['compared'], st['agree'], pct, len(findings),
                                          st['orient'], ks))
+            print('%-28s L7: %s' % ('', l7_summary(st)))
             if args.verbose:
                 for i in info:
                     print('    info: ' + i)
@@ -408,6 +506,7 @@ def main():
     pct = 100.0 * tot['agree'] / tot['compared'] if tot['compared'] else 100.0
     print('TOTAL %d files: flows compared %d, agreeing %d, agreement %.2f%%, findings %d'
           % (len(rows), tot['compared'], tot['agree'], pct, len(all_findings)))
+    print('TOTAL L7: %s' % l7_summary(tot))
 
     in_scope = {e: w for e, w in expected.items() if e.split('\t', 1)[0] in files}
     new = sorted(set(all_findings) - set(in_scope))
