@@ -4,7 +4,7 @@
 set -euo pipefail
 
 PKGS=(
-  gcc g++ meson ninja-build pkg-config          # toolchain
+  gcc g++ meson ninja-build pkg-config scdoc    # toolchain, man pages
   libpcap-dev libndpi-dev libcmocka-dev         # libraries we build on
   libndpi-bin tshark                            # reference tools the tests compare against
   iproute2 iputils-ping                         # network namespaces for live-capture tests

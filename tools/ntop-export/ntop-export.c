@@ -24,8 +24,8 @@ static void usage(FILE *out)
 {
     fprintf(out,
             "Usage: ntop-export [-r FILE]... [-i IFACE]... [-m NETS] [-c COUNT] [-o URI]\n"
-            "                   [--what flows|hosts] [--format names|nprobe] [--config FILE]\n"
-            "                   [--set KEY=VALUE]... [-q] [-v] [EXPRESSION]\n"
+            "                   [--what flows|hosts|apps|categories] [--format names|nprobe]\n"
+            "                   [--config FILE] [--set KEY=VALUE]... [-q] [-v] [EXPRESSION]\n"
             "Read packets from capture files and/or live interfaces and write one JSON object per\n"
             "flow when it ends (idle, evicted, active timeout) and for every flow left at the end.\n"
             "\n"
