@@ -271,9 +271,10 @@ void cli_print_summary(FILE *out, ntc_engine *eng)
     for (int i = 0; i < NTC_DECODE_ERROR_COUNT; i++)
         if (st.decode_errors[i])
             fprintf(out, "  %s: %" PRIu64 "\n", ntc_decode_error_name(i), st.decode_errors[i]);
-    fprintf(out, "flows %" PRIu64 " (evicted %" PRIu64 "), hosts %" PRIu64 " (%" PRIu64
-                 " local)\n",
-            st.flows_total, st.flows_evicted, st.hosts_total, st.hosts_local);
+    fprintf(out, "flows %" PRIu64 " (%" PRIu64 " still open, %" PRIu64 " evicted), hosts %" PRIu64
+                 " (%" PRIu64 " in the table, %" PRIu64 " of them local)\n",
+            st.flows_total, st.flows_active, st.flows_evicted, st.hosts_total, st.hosts_active,
+            st.hosts_local);
     if (st.kernel_received || st.kernel_dropped)
         fprintf(out, "kernel: received %" PRIu64 ", dropped %" PRIu64 ", interface drops %" PRIu64 "\n",
                 st.kernel_received, st.kernel_dropped, st.ifdrops);

@@ -241,14 +241,14 @@ static int export_main(cli_common *cp, int argc, char **argv)
     const char *err_text = run_err ? ntc_engine_errmsg(eng) : "";
     char saved[600];
     snprintf(saved, sizeof(saved), "%s", err_text);
+    if (c.verbose && !c.quiet)
+        cli_print_summary(stderr, eng); /* before the flush empties the tables */
     ntc_engine_flush(eng);
     if (x.what_apps) {
         app_print a = {&x, eng, 0, x.what_apps == 2};
         ntc_engine_foreach_app(eng, a.categories, sum_app, &a);
         ntc_engine_foreach_app(eng, a.categories, print_app, &a);
     }
-    if (c.verbose && !c.quiet)
-        cli_print_summary(stderr, eng);
     int status = CLI_EXIT_OK;
     if (fflush(x.out) != 0 || x.write_error || (x.out != stdout && fclose(x.out) != 0)) {
         fprintf(stderr, "ntop-export: write error on %s: %s\n", x.out_name,
