@@ -68,6 +68,9 @@ struct ntc_engine {
 
 /** A flow's verdict is final: account its traffic so far, name hosts from its metadata. */
 void ntc__l7_classified(ntc_engine *eng, struct ntc_flow *f);
+/** A classified flow swapped client and server: move its traffic between the directions of the
+ * interface tables (host tables keep each host's own view and need nothing). */
+void ntc__l7_swapped(ntc_engine *eng, struct ntc_flow *f);
 /** Account one packet of a classified flow (direction dir). */
 void ntc__l7_packet(ntc_engine *eng, struct ntc_flow *f, int dir, uint32_t bytes);
 

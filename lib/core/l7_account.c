@@ -92,6 +92,20 @@ void ntc__l7_classified(ntc_engine *e, struct ntc_flow *f)
     name_hosts(e, f);
 }
 
+void ntc__l7_swapped(ntc_engine *e, struct ntc_flow *f)
+{
+    /* The flow's counters are already swapped: what was counted as [1] is now its [0]. Unsigned
+     * wrap-around makes the differences exact. */
+    uint64_t dp = f->pkts[0] - f->pkts[1], db = f->bytes[0] - f->bytes[1];
+    ntc__app_acct *tabs[2] = {&e->apps[f->app_index], &e->cats[f->l7.category < 64 ? f->l7.category : 0]};
+    for (int i = 0; i < 2; i++) {
+        tabs[i]->pkts[0] += dp;
+        tabs[i]->pkts[1] -= dp;
+        tabs[i]->bytes[0] += db;
+        tabs[i]->bytes[1] -= db;
+    }
+}
+
 void ntc__l7_packet(ntc_engine *e, struct ntc_flow *f, int dir, uint32_t bytes)
 {
     ntc__app_acct *a = &e->apps[f->app_index];

@@ -48,18 +48,67 @@ static void jnum(jbuf *j, const char *name, int id, uint64_t v)
     jraw(j, "%" PRIu64, v);
 }
 
+static int utf8_cont(unsigned char c)
+{
+    return (c & 0xC0) == 0x80;
+}
+
+/* Length of the valid UTF-8 sequence starting at p (n bytes left), or 0 when it is invalid
+ * (stray continuation byte, overlong form, surrogate, above U+10FFFF, cut short). */
+static size_t utf8_len(const unsigned char *p, size_t n)
+{
+    unsigned c = p[0];
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xC2 && c <= 0xDF)
+        return n >= 2 && utf8_cont(p[1]) ? 2 : 0;
+    if (c >= 0xE0 && c <= 0xEF) {
+        if (n < 3 || !utf8_cont(p[1]) || !utf8_cont(p[2]))
+            return 0;
+        if ((c == 0xE0 && p[1] < 0xA0) || (c == 0xED && p[1] > 0x9F))
+            return 0; /* overlong, or a UTF-16 surrogate */
+        return 3;
+    }
+    if (c >= 0xF0 && c <= 0xF4) {
+        if (n < 4 || !utf8_cont(p[1]) || !utf8_cont(p[2]) || !utf8_cont(p[3]))
+            return 0;
+        if ((c == 0xF0 && p[1] < 0x90) || (c == 0xF4 && p[1] > 0x8F))
+            return 0; /* overlong, or above U+10FFFF */
+        return 4;
+    }
+    return 0;
+}
+
+/* A JSON string. Traffic is hostile: the output stays valid JSON and valid UTF-8 (RFC 8259)
+ * whatever the bytes — control characters are escaped, and each byte that is not part of a valid
+ * UTF-8 sequence becomes U+FFFD. */
 static void jstr(jbuf *j, const char *name, int id, const char *s)
 {
     jkey(j, name, id);
     jraw(j, "\"");
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"' || *p == '\\')
-            jraw(j, "\\%c", *p);
-        else if (*p < 0x20)
-            jraw(j, "\\u%04x", *p);
+    const unsigned char *p = (const unsigned char *)s;
+    size_t n = strlen(s), run = 0, i = 0;
+    while (i < n) {
+        unsigned char c = p[i];
+        size_t l = (c >= 0x20 && c != '"' && c != '\\') ? utf8_len(p + i, n - i) : 0;
+        if (l) {
+            i += l;
+            run += l;
+            continue;
+        }
+        if (run)
+            jraw(j, "%.*s", (int)run, (const char *)p + i - run);
+        run = 0;
+        if (c == '"' || c == '\\')
+            jraw(j, "\\%c", c);
+        else if (c < 0x20)
+            jraw(j, "\\u%04x", c);
         else
-            jraw(j, "%c", *p);
+            jraw(j, "\\ufffd");
+        i++;
     }
+    if (run)
+        jraw(j, "%.*s", (int)run, (const char *)p + n - run);
     jraw(j, "\"");
 }
 

@@ -85,8 +85,12 @@ uint32_t ntc__flow_hash(const ntc__flow_table *t, const ntc__pkt *p);
 struct ntc_flow *ntc__flow_create(ntc__flow_table *t, const ntc__pkt *p, uint32_t hash,
                                   uint64_t now, int *dir);
 
-/** Account one packet (direction dir) to the flow: counters, TCP flags and state, LRU position.
- * May swap the flow's orientation (a SYN from the side taken as server); then *dir is updated. */
+/** Before accounting a packet: a SYN from the side taken as server makes it the client after all.
+ * Swaps the flow's key, counters, flags and host pointers (and their active/total flow counts),
+ * sets *dir to 0 and returns 1; the caller fixes what it keeps per direction (L7 tables). */
+int ntc__flow_orient(ntc__flow_table *t, struct ntc_flow *f, const ntc__pkt *p, int *dir);
+
+/** Account one packet (direction dir) to the flow: counters, TCP flags and state, LRU position. */
 void ntc__flow_update(ntc__flow_table *t, struct ntc_flow *f, const ntc__pkt *p, int *dir,
                       uint64_t now);
 

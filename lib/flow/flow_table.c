@@ -196,67 +196,83 @@ static void swap_orientation(struct ntc_flow *f)
         f->host[1]->active_cli--, f->host[1]->total_cli--;
         f->host[1]->active_srv++, f->host[1]->total_srv++;
     }
+    /* FINs seen keep their sender. */
+    uint8_t fins = f->flags & (NTC__FLOW_CLI_FIN | NTC__FLOW_SRV_FIN);
     f->flags &= (uint8_t) ~(NTC__FLOW_CLI_FIN | NTC__FLOW_SRV_FIN);
+    if (fins & NTC__FLOW_CLI_FIN)
+        f->flags |= NTC__FLOW_SRV_FIN;
+    if (fins & NTC__FLOW_SRV_FIN)
+        f->flags |= NTC__FLOW_CLI_FIN;
+}
+
+/* Idle-timeout class of a TCP state: short for flows never established, or closed. */
+static int tcp_lru_class(uint8_t state)
+{
+    return (state == NTC_TCP_SYN_SENT || state == NTC_TCP_SYN_RCVD || state == NTC_TCP_CLOSED ||
+            state == NTC_TCP_RESET)
+               ? NTC__FLOW_LRU_SHORT
+               : NTC__FLOW_LRU_NORMAL;
 }
 
 static void tcp_track(ntc__flow_table *t, struct ntc_flow *f, const ntc__pkt *p, int dir)
 {
     uint8_t fl = p->tcp_flags;
+    uint8_t st = f->tcp_state;
     if (fl & 0x04) { /* RST */
-        f->tcp_state = NTC_TCP_RESET;
-        set_lru(t, f, NTC__FLOW_LRU_SHORT);
-        return;
-    }
-    if (f->tcp_state == NTC_TCP_RESET)
-        return;
-    if ((fl & 0x12) == 0x02 && dir == 0) {
+        st = NTC_TCP_RESET;
+    } else if ((fl & 0x12) == 0x02 && dir == 0) {
         f->flags |= NTC__FLOW_CLI_SYN;
-        if (f->tcp_state == NTC_TCP_MIDSTREAM && f->pkts[0] + f->pkts[1] <= 1)
-            f->tcp_state = NTC_TCP_SYN_SENT;
-        else if (f->tcp_state == NTC_TCP_CLOSED) {
-            /* Port reuse after a close: a new handshake starts. */
-            f->tcp_state = NTC_TCP_SYN_SENT;
+        if (st == NTC_TCP_MIDSTREAM && f->pkts[0] + f->pkts[1] <= 1) {
+            st = NTC_TCP_SYN_SENT;
+        } else if (st == NTC_TCP_CLOSED || st == NTC_TCP_RESET) {
+            /* Port reuse after a close or reset: a new handshake starts. */
+            st = NTC_TCP_SYN_SENT;
             f->flags &= (uint8_t) ~(NTC__FLOW_CLI_FIN | NTC__FLOW_SRV_FIN);
         }
-        set_lru(t, f, NTC__FLOW_LRU_SHORT);
+        /* A retransmitted or stray SYN on an established flow changes nothing. */
+    } else if (st == NTC_TCP_RESET) {
+        /* Packets after a reset (in flight, retransmitted) leave it reset. */
     } else if ((fl & 0x12) == 0x12 && dir == 1) {
-        if (f->tcp_state == NTC_TCP_SYN_SENT || f->tcp_state == NTC_TCP_MIDSTREAM)
-            f->tcp_state = NTC_TCP_SYN_RCVD;
-        set_lru(t, f, NTC__FLOW_LRU_SHORT);
-    } else if ((fl & 0x10) && dir == 0 && f->tcp_state == NTC_TCP_SYN_RCVD) {
-        f->tcp_state = NTC_TCP_ESTABLISHED;
-        set_lru(t, f, NTC__FLOW_LRU_NORMAL);
-    } else if ((f->tcp_state == NTC_TCP_SYN_SENT || f->tcp_state == NTC_TCP_SYN_RCVD) &&
-               p->payload_len > 0 && f->pkts[0] > 0 && f->pkts[1] > 0) {
+        if (st == NTC_TCP_SYN_SENT || st == NTC_TCP_MIDSTREAM)
+            st = NTC_TCP_SYN_RCVD;
+    } else if ((fl & 0x10) && dir == 0 && st == NTC_TCP_SYN_RCVD) {
+        st = NTC_TCP_ESTABLISHED;
+    } else if ((st == NTC_TCP_SYN_SENT || st == NTC_TCP_SYN_RCVD) && p->payload_len > 0 &&
+               f->pkts[0] > 0 && f->pkts[1] > 0) {
         /* Part of the handshake was not captured, but data flows both ways. */
-        f->tcp_state = NTC_TCP_ESTABLISHED;
-        set_lru(t, f, NTC__FLOW_LRU_NORMAL);
-    } else if (f->tcp_state == NTC_TCP_MIDSTREAM && !(fl & 0x02)) {
-        /* Joined mid-connection: a normal, established-like flow. */
-        set_lru(t, f, NTC__FLOW_LRU_NORMAL);
+        st = NTC_TCP_ESTABLISHED;
     }
-    if (fl & 0x01) { /* FIN */
+    if ((fl & 0x01) && st != NTC_TCP_RESET) { /* FIN */
         f->flags |= dir == 0 ? NTC__FLOW_CLI_FIN : NTC__FLOW_SRV_FIN;
         if ((f->flags & (NTC__FLOW_CLI_FIN | NTC__FLOW_SRV_FIN)) ==
-            (NTC__FLOW_CLI_FIN | NTC__FLOW_SRV_FIN)) {
-            f->tcp_state = NTC_TCP_CLOSED;
-            set_lru(t, f, NTC__FLOW_LRU_SHORT);
-        } else if (f->tcp_state != NTC_TCP_CLOSED) {
-            f->tcp_state = NTC_TCP_CLOSING;
-        }
+            (NTC__FLOW_CLI_FIN | NTC__FLOW_SRV_FIN))
+            st = NTC_TCP_CLOSED;
+        else if (st != NTC_TCP_CLOSED)
+            st = NTC_TCP_CLOSING;
     }
+    f->tcp_state = st;
+    /* The idle timeout follows the state, whatever packet came: a retransmitted SYN+ACK on an
+     * established flow does not shorten it. */
+    set_lru(t, f, tcp_lru_class(st));
+}
+
+int ntc__flow_orient(ntc__flow_table *t, struct ntc_flow *f, const ntc__pkt *p, int *dir)
+{
+    (void)t;
+    if (p->l4_proto == 6 && *dir == 1 && (p->tcp_flags & 0x12) == 0x02 &&
+        !(f->flags & NTC__FLOW_CLI_SYN)) {
+        /* A SYN from the side taken as server: it is the client after all. */
+        swap_orientation(f);
+        *dir = 0;
+        return 1;
+    }
+    return 0;
 }
 
 void ntc__flow_update(ntc__flow_table *t, struct ntc_flow *f, const ntc__pkt *p, int *dir,
                       uint64_t now)
 {
     int d = *dir;
-    if (p->l4_proto == 6 && d == 1 && (p->tcp_flags & 0x12) == 0x02 &&
-        !(f->flags & NTC__FLOW_CLI_SYN)) {
-        /* A SYN from the side taken as server: it is the client after all. */
-        swap_orientation(f);
-        d = *dir = 0;
-    }
     f->pkts[d]++;
     f->bytes[d] += p->ip_len;
     f->tcp_flags[d] |= p->tcp_flags;

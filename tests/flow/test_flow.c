@@ -823,6 +823,96 @@ static void hash_seed_independent(void **state)
     free(r2);
 }
 
+
+/* A retransmitted SYN+ACK on an established flow leaves its 60 s idle timeout alone. */
+static void idle_tcp_established_synack_retransmit(void **state)
+{
+    (void)state;
+    h_rec *r = h_rec_new();
+    ntc_engine *e = h_engine(r, NULL);
+    handshake(e, T0);
+    h_tcp(e, T0 + SEC, B, 80, A, 40000, PG_PSH | PG_ACK, 100);
+    h_tcp(e, T0 + 2 * SEC, B, 80, A, 40000, PG_SYN | PG_ACK, 0);
+    expect_tcp_expiry(e, r, T0 + 2 * SEC, 60, NTC_TCP_ESTABLISHED);
+    ntc_engine_free(e);
+    free(r);
+}
+
+/* A reset flow reused by a new SYN starts a new handshake. */
+static void tcp_state_reset_then_syn(void **state)
+{
+    (void)state;
+    h_rec *r = h_rec_new();
+    ntc_engine *e = h_engine(r, NULL);
+    handshake(e, T0);
+    h_tcp(e, T0 + SEC, A, 40000, B, 80, PG_RST, 0);
+    assert_int_equal(h_only_flow(e).tcp_state, NTC_TCP_RESET);
+    h_tcp(e, T0 + 2 * SEC, A, 40000, B, 80, PG_SYN, 0);
+    assert_int_equal(h_only_flow(e).tcp_state, NTC_TCP_SYN_SENT);
+    ntc_engine_free(e);
+    free(r);
+}
+
+typedef struct app_sum {
+    uint64_t pkts[2], bytes[2];
+} app_sum;
+
+static int sum_apps(void *u, const ntc_app_stats *st)
+{
+    app_sum *a = u;
+    a->pkts[0] += st->cli2srv_packets;
+    a->pkts[1] += st->srv2cli_packets;
+    a->bytes[0] += st->cli2srv_bytes;
+    a->bytes[1] += st->srv2cli_bytes;
+    return 0;
+}
+
+/* A flow already classified swaps client and server (a SYN from the side taken as server): the
+ * interface's application table follows the flow's directions exactly, and both local hosts'
+ * tables stay consistent (this once wrote past a host's table). */
+static void swap_after_classification(void **state)
+{
+    (void)state;
+    h_rec *r = h_rec_new();
+    ntc_engine *e = h_engine(r, "host.local_networks", "10.0.0.0/8", "dpi.tcp_max_packets", "1",
+                             NULL);
+    /* Give the first host a bigger application table than the second. */
+    h_udp(e, T0, "10.0.0.1", 5000, "10.0.0.9", 6000, 20);
+    h_icmp(e, T0, "10.0.0.1", "10.0.0.9", 8, 7, 0);
+    /* Mid-stream: 10.0.0.2 is taken as the client, the verdict is final after 2 packets. */
+    for (int i = 0; i < 3; i++)
+        h_tcp(e, T0 + SEC, "10.0.0.2", 40000, "10.0.0.1", 50000, PG_PSH | PG_ACK, 10);
+    h_tcp(e, T0 + 2 * SEC, "10.0.0.1", 50000, "10.0.0.2", 40000, PG_SYN, 0);
+    for (int i = 0; i < 4; i++)
+        h_tcp(e, T0 + 3 * SEC, "10.0.0.1", 50000, "10.0.0.2", 40000, PG_PSH | PG_ACK, 30);
+    assert_int_equal(ntc_engine_flush(e), 0);
+    app_sum a;
+    memset(&a, 0, sizeof(a));
+    ntc_engine_foreach_app(e, 0, sum_apps, &a);
+    uint64_t want_p[2] = {0, 0}, want_b[2] = {0, 0};
+    int seen = 0;
+    for (int i = 0; i < r->nflows; i++) {
+        const ntc_flow_info *fi = &r->flows[i].fi;
+        want_p[0] += fi->cli2srv_packets;
+        want_p[1] += fi->srv2cli_packets;
+        want_b[0] += fi->cli2srv_bytes;
+        want_b[1] += fi->srv2cli_bytes;
+        if (fi->l4_proto == 6) {
+            seen = 1;
+            h_assert_key(*fi, "10.0.0.1", 50000, "10.0.0.2", 40000);
+            assert_int_equal(fi->cli2srv_packets, 5);
+            assert_int_equal(fi->srv2cli_packets, 3);
+        }
+    }
+    assert_true(seen);
+    assert_int_equal(a.pkts[0], want_p[0]);
+    assert_int_equal(a.pkts[1], want_p[1]);
+    assert_int_equal(a.bytes[0], want_b[0]);
+    assert_int_equal(a.bytes[1], want_b[1]);
+    ntc_engine_free(e);
+    free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -844,6 +934,9 @@ int main(void)
         cmocka_unit_test(idle_tcp_closed),
         cmocka_unit_test(idle_tcp_reset),
         cmocka_unit_test(idle_tcp_established),
+        cmocka_unit_test(idle_tcp_established_synack_retransmit),
+        cmocka_unit_test(tcp_state_reset_then_syn),
+        cmocka_unit_test(swap_after_classification),
         cmocka_unit_test(idle_tcp_midstream),
         cmocka_unit_test(idle_tcp_closed_configured),
         cmocka_unit_test(active_timeout_reports),
