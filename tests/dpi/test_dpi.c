@@ -500,6 +500,29 @@ static ntc_engine *engine(rec *r, const char *local_nets, ...)
 
 /* ---- HTTP ------------------------------------------------------------------------------------- */
 
+/* Hostile bytes in metadata: the record stays valid JSON and valid UTF-8. A valid multi-byte
+ * character is kept, an invalid byte (a lone 0xff, an overlong 0xc0 0xaf) becomes \\ufffd, a control
+ * character is escaped. */
+static void dpi_json_hostile_utf8(void **state)
+{
+    (void)state;
+    rec *r = rec_new();
+    ntc_engine *e = engine(r, NULL, NULL);
+    conv c = conv_make(e, T0, CLI, 40009, WEB, 80);
+    tcp_handshake(&c);
+    static const char req[] = "GET /caf\xc3\xa9/\xff/\xc0\xaf/\x01 HTTP/1.1\r\nHost: www.example.com\r\n"
+                              "User-Agent: ntc-test/1.0\r\n\r\n";
+    tcp_data(&c, 0, req, strlen(req));
+    tcp_data(&c, 1, HTTP_RSP, strlen(HTTP_RSP));
+    tcp_close(&c);
+    assert_int_equal(ntc_engine_flush(e), 0);
+    rflow *f = flow_by_port(r, 80);
+    assert_non_null(f);
+    assert_non_null(strstr(f->json, "\"HTTP_URL\":\"www.example.com/caf\xc3\xa9/\\ufffd/\\ufffd\\ufffd/\\u0001\""));
+    ntc_engine_free(e);
+    rec_free(r);
+}
+
 static void dpi_http(void **state)
 {
     (void)state;
@@ -1498,6 +1521,7 @@ int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(dpi_http),
+        cmocka_unit_test(dpi_json_hostile_utf8),
         cmocka_unit_test(dpi_http_host_port),
         cmocka_unit_test(dpi_http_ipv6),
         cmocka_unit_test(dpi_dns),
