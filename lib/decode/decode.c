@@ -39,6 +39,7 @@
 
 #include "ntopcore/flow.h"
 #include "ntopcore/iface.h"
+#include "util/util.h"
 
 #define MAX_VLAN_TAGS 8    /* per Ethernet frame */
 #define MAX_MPLS_LABELS 16 /* per label stack */
@@ -89,33 +90,15 @@ struct ntc__decoder {
     uint32_t oldest, newest;
 };
 
-static uint64_t mix64(uint64_t x)
-{
-    x ^= x >> 30;
-    x *= 0xbf58476d1ce4e5b9ull;
-    x ^= x >> 27;
-    x *= 0x94d049bb133111ebull;
-    x ^= x >> 31;
-    return x;
-}
-
-static uint64_t load64(const uint8_t *p)
-{
-    uint64_t v;
-    memcpy(&v, p, 8);
-    return v;
-}
-
+/* Seeded hash of a fragment key (the seed is secret per decoder: no aiming at one bucket). */
 static uint64_t frag_hash(const ntc__decoder *d, const frag_key *k)
 {
-    uint64_t h = d->seed;
-    h = mix64(h ^ load64(k->src));
-    h = mix64(h ^ load64(k->src + 8));
-    h = mix64(h ^ load64(k->dst));
-    h = mix64(h ^ load64(k->dst + 8));
-    h = mix64(h ^ ((uint64_t)k->id << 32 | (uint64_t)k->vlan << 16 | (uint64_t)k->ip_version << 8 |
-                   k->key_proto));
-    return h;
+    uint64_t w[5];
+    memcpy(&w[0], k->src, 16);
+    memcpy(&w[2], k->dst, 16);
+    w[4] = (uint64_t)k->id << 32 | (uint64_t)k->vlan << 16 | (uint64_t)k->ip_version << 8 |
+           k->key_proto;
+    return ntc__hash_words(w, 5, d->seed);
 }
 
 static int frag_key_eq(const frag_ent *e, const frag_key *k)
@@ -138,9 +121,7 @@ ntc__decoder *ntc__decoder_new(uint32_t frag_max, uint64_t frag_timeout_us)
     while (size < 2u * frag_max)
         size <<= 1;
     d->mask = size - 1;
-    /* Not cryptographic: addresses differ between runs (ASLR), enough to spread a flood. */
-    uintptr_t here = (uintptr_t)&size;
-    d->seed = mix64((uint64_t)(uintptr_t)d ^ mix64((uint64_t)here) ^ 0x6e74632d66726167ull);
+    d->seed = ntc__random_seed();
     d->index = calloc(size, sizeof(*d->index));
     d->pool = frag_max ? calloc(frag_max, sizeof(*d->pool)) : NULL;
     if (!d->index || (frag_max && !d->pool)) {
