@@ -13,6 +13,7 @@
 #include <arpa/inet.h>
 #include <inttypes.h>
 #include <pcap/pcap.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -75,6 +76,32 @@ static void on_signal(int sig)
     stop = 1;
 }
 
+/* What the pcap callback needs. */
+typedef struct capture {
+    pcap_t *pcap;
+    ntc_engine *eng;
+    int linktype;
+    int unsupported;
+} capture;
+
+/* One packet from libpcap: hand it to the engine with its link type and timestamp. */
+static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *data)
+{
+    capture *c = (capture *)(void *)user;
+    uint64_t ts_us = (uint64_t)h->ts.tv_sec * 1000000u + (uint64_t)h->ts.tv_usec;
+    if (ntc_engine_ingest(c->eng, c->linktype, ts_us, data, h->caplen, h->len) == NTC_ENOTSUP) {
+        c->unsupported = 1; /* counted by the engine; no use going on with this source */
+        pcap_breakloop(c->pcap);
+    }
+}
+
+static uint64_t wall_us(void)
+{
+    struct timeval now;
+    gettimeofday(&now, NULL);
+    return (uint64_t)now.tv_sec * 1000000u + (uint64_t)now.tv_usec;
+}
+
 static void print_addr(const ntc_flow_info *f, const uint8_t *addr, uint16_t port)
 {
     char s[INET6_ADDRSTRLEN], hp[INET6_ADDRSTRLEN + 10];
@@ -128,7 +155,6 @@ int main(int argc, char **argv)
         fprintf(stderr, "%s: %s\n", argv[2], errbuf);
         return 1;
     }
-    int linktype = linktype_of(p);
 
     /* 2. An engine (NULL config: defaults; see ntc_config_* to change them) and its callbacks. */
     ntc_engine *eng = NULL;
@@ -148,30 +174,33 @@ int main(int argc, char **argv)
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
 
-    /* 3. The loop: every packet goes to the engine with its link type and timestamp. */
-    struct pcap_pkthdr *h;
-    const u_char *data;
-    int n = 0, status = 0;
-    while (!stop && (n = pcap_next_ex(p, &h, &data)) >= 0) {
-        if (n == 0) {
-            /* Live capture, no packet within the timeout: move the engine clock on with the wall
-             * clock so idle flows still end. */
-            struct timeval now;
-            gettimeofday(&now, NULL);
-            ntc_engine_advance(eng, (uint64_t)now.tv_sec * 1000000u + (uint64_t)now.tv_usec);
-            continue;
-        }
-        uint64_t ts_us = (uint64_t)h->ts.tv_sec * 1000000u + (uint64_t)h->ts.tv_usec;
-        rc = ntc_engine_ingest(eng, linktype, ts_us, data, h->caplen, h->len);
-        if (rc == NTC_ENOTSUP) {
-            fprintf(stderr, "%s: link type %d is not supported\n", argv[2], linktype);
-            status = 1;
-            break;
-        }
-    }
-    if (n == PCAP_ERROR) {
-        fprintf(stderr, "%s: %s\n", argv[2], pcap_geterr(p));
+    /* 3. The loop. A live source is non-blocking, and we wait for it with poll(): when the link
+     * is idle, the engine clock still moves on with the wall clock (so idle flows end), and
+     * Ctrl-C is seen at once. A file is read in batches until it ends. */
+    capture c = {.pcap = p, .eng = eng, .linktype = linktype_of(p)};
+    int fd = -1, status = 0;
+    if (live && pcap_setnonblock(p, 1, errbuf) != 0) {
+        fprintf(stderr, "%s: %s\n", argv[2], errbuf);
         status = 1;
+    } else if (live && (fd = pcap_get_selectable_fd(p)) < 0) {
+        fprintf(stderr, "%s: this source cannot be polled\n", argv[2]);
+        status = 1;
+    }
+    while (!stop && !status) {
+        int n = pcap_dispatch(p, 4096, on_packet, (u_char *)&c);
+        if (n == PCAP_ERROR) {
+            fprintf(stderr, "%s: %s\n", argv[2], pcap_geterr(p));
+            status = 1;
+        } else if (c.unsupported) {
+            fprintf(stderr, "%s: link type %d is not supported\n", argv[2], c.linktype);
+            status = 1;
+        } else if (n == 0 && !live) {
+            break; /* end of file */
+        } else if (n == 0) {
+            struct pollfd pfd = {.fd = fd, .events = POLLIN};
+            if (poll(&pfd, 1, 100 /* ms */) == 0)
+                ntc_engine_advance(eng, wall_us());
+        }
     }
 
     /* 4. End of input: the flows still open end now (flow_end with NTC_FLOW_END_FLUSH). */
