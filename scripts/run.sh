@@ -1,14 +1,19 @@
 #!/bin/bash
 # Quick start: set up, build, and run the main job.
-#   scripts/run.sh              flows of the project's own sample capture (crafted at build time)
-#   scripts/run.sh -i IFACE     live on IFACE (root), until Ctrl-C
-#   scripts/run.sh ARGS...      any ntop-export arguments
+#   scripts/run.sh              ntop-top on the project's own sample capture (crafted at build
+#                               time), replayed at 10x its pace, then its final state until q
+#   scripts/run.sh -i IFACE     ntop-top live on IFACE (root), until q
+#   scripts/run.sh ARGS...      any ntop-top arguments (-b for batch frames on a pipe)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 [ -d build ] || meson setup build --buildtype=release >/dev/null
 ninja -C build >/dev/null
 if [ $# -eq 0 ]; then
-  set -- -r build/tests/data/sample.pcap -m 192.168.1.0/24 -v
+  set -- -r build/tests/data/sample.pcap -m 192.168.1.0/24 --speed 10
 fi
-exec build/tools/ntop-export "$@"
+# Without a terminal (CI, a pipe) the screen cannot open: print one batch frame instead.
+if [ ! -t 0 ] || [ ! -t 1 ]; then
+  case " $* " in *" -b "*) ;; *) set -- -b -n 1 "$@" ;; esac
+fi
+exec build/tools/ntop-top "$@"

@@ -6,9 +6,11 @@ set -euo pipefail
 PKGS=(
   gcc g++ meson ninja-build pkg-config scdoc    # toolchain, man pages
   libpcap-dev libndpi-dev libcmocka-dev         # libraries we build on
+  libncurses-dev tmux                           # ntop-top (screen), its tmux tests
   libndpi-bin tshark                            # reference tools the tests compare against
   iproute2 iputils-ping                         # network namespaces for live-capture tests
   python3                                       # test scripts (/usr/bin/python3)
+  clang libclang-rt-14-dev                      # libFuzzer targets (tests/fuzz)
 )
 
 missing=()

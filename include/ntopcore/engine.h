@@ -127,6 +127,14 @@ int ntc_engine_source_count(const ntc_engine *eng);
  * closed and the others go on; ntc_engine_errmsg() says which one and how far it got). */
 int ntc_engine_poll(ntc_engine *eng, int timeout_ms);
 
+/* Paced replay: with "capture.replay_speed" = P (percent, 0 by default), capture files are not read
+ * as fast as possible but at P % of their recorded pace (100: real time, 1000: ten times faster):
+ * the first packet is due at once, each later one when the wall time elapsed since then, times
+ * P / 100, reaches its distance in packet time from the first. While the replay waits, poll/run sleep
+ * (at most timeout_ms; run wakes every 100 ms to check ntc_engine_stop()) and the engine clock
+ * follows the paced time, so ticks and snapshots happen during gaps of the capture as when it was
+ * recorded. Live sources are not affected. */
+
 /** Poll until every source has finished, ntc_engine_stop() is called, or max_packets packets have
  * been processed (0: no limit). Returns 0, or the first source error (after reading the others). */
 int ntc_engine_run(ntc_engine *eng, uint64_t max_packets);
@@ -169,6 +177,12 @@ typedef struct ntc_snapshot ntc_snapshot;
  * published yet; the call also asks the engine to publish one at its next tick (and at every tick
  * while readers keep asking). Release with ntc_snapshot_release(). */
 ntc_snapshot *ntc_engine_snapshot_acquire(ntc_engine *eng);
+
+/** Publish a snapshot of the engine's state now, whether or not a reader asked and without waiting
+ * for a tick. Engine thread only (for example from the tick callback, or when the sources have
+ * ended and the final state should be shown). Returns 0, NTC_EINVAL, or NTC_ENOMEM (the previous
+ * snapshot then stays the latest). */
+int ntc_engine_snapshot_publish(ntc_engine *eng);
 
 /** Release a snapshot reference. NULL is a no-op. Any thread. */
 void ntc_snapshot_release(ntc_snapshot *snap);

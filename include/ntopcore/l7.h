@@ -27,7 +27,8 @@ extern "C" {
 
 /** How a flow's application protocol was decided. */
 typedef enum ntc_l7_how {
-    NTC_L7_PENDING = 0,  /**< still being inspected */
+    NTC_L7_PENDING = 0,  /**< still being inspected; master/app already hold the application
+                              when nDPI has named it and only waits for more metadata */
     NTC_L7_DPI = 1,      /**< recognised from the packets' contents */
     NTC_L7_GUESS = 2,    /**< inspection gave up; guessed from ports or addresses */
     NTC_L7_UNKNOWN = 3,  /**< inspection gave up; no guess */

@@ -98,6 +98,7 @@ struct ntc__capture {
     struct pollfd *pfds;    /* lives_cap entries */
     size_t live_next;       /* live source dispatched first next time (round robin) */
     unsigned next_order;
+    uint64_t file_limit;    /* file packets later than this stay pending (UINT64_MAX: none) */
     uint64_t closed_recv, closed_drop, closed_ifdrop;
 };
 
@@ -240,7 +241,42 @@ static int grow_ptrs(cap_src ***arr, size_t *cap, size_t n)
 
 ntc__capture *ntc__capture_new(void)
 {
-    return calloc(1, sizeof(ntc__capture));
+    ntc__capture *cap = calloc(1, sizeof(ntc__capture));
+
+    if (cap)
+        cap->file_limit = UINT64_MAX;
+    return cap;
+}
+
+static void close_file(ntc__capture *cap, cap_src *s);
+static int file_next(cap_src *s, char *err, size_t errlen);
+
+void ntc__capture_set_file_limit(ntc__capture *cap, uint64_t limit_us)
+{
+    cap->file_limit = limit_us;
+}
+
+int ntc__capture_next_file_ts(ntc__capture *cap, uint64_t *ts_us, char *err, size_t errlen)
+{
+    int found = 0;
+
+    for (size_t i = 0; i < cap->nfiles;) {
+        cap_src *s = cap->files[i];
+        if (!s->pending) {
+            int rc = file_next(s, err, errlen);
+            if (rc != 1) {
+                close_file(cap, s);             /* removes files[i] */
+                if (rc < 0)
+                    return rc;
+                continue;
+            }
+        }
+        if (!found || s->pts < *ts_us)
+            *ts_us = s->pts;
+        found = 1;
+        i++;
+    }
+    return found;
 }
 
 static void live_update_stats(cap_src *s)
@@ -420,13 +456,23 @@ static int poll_single_file(ntc__capture *cap, deliver_ctx *dc, unsigned budget,
     int rc;
 
     if (s->pending && dc->n < budget) {
+        if (s->pts > cap->file_limit)
+            return 0;
         s->pending = 0;
         deliver(dc, s, s->ph, s->pdata, s->pts);
     }
     while (dc->n < budget) {
         rc = pcap_next_ex(p, &h, &d);
         if (rc == 1) {
-            deliver(dc, s, h, d, ts_us(h));
+            uint64_t t = ts_us(h);
+            if (t > cap->file_limit) {          /* paced replay: keep it for later */
+                s->ph = h;
+                s->pdata = d;
+                s->pts = t;
+                s->pending = 1;
+                return 0;
+            }
+            deliver(dc, s, h, d, t);
             continue;
         }
         if (rc == PCAP_ERROR_BREAK || rc == 0) {
@@ -503,6 +549,8 @@ static int poll_files(ntc__capture *cap, deliver_ctx *dc, unsigned budget, char 
 
     while (dc->n < budget) {
         cap_src *s = cap->heap[0];
+        if (s->pts > cap->file_limit)
+            break;
         s->pending = 0;
         deliver(dc, s, s->ph, s->pdata, s->pts);
         rc = file_next(s, err, errlen);

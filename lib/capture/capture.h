@@ -52,6 +52,16 @@ int ntc__capture_poll(ntc__capture *cap, int timeout_ms, unsigned budget,
                       void (*fn)(void *user, const ntc__cap_pkt *pkt), void *user,
                       char *err, size_t errlen);
 
+/** Deliver file packets only up to time limit_us (inclusive); later ones stay pending until the
+ * limit is raised. UINT64_MAX (the default) means no limit. Live sources are not affected. Used to
+ * replay files at their recorded pace. */
+void ntc__capture_set_file_limit(ntc__capture *cap, uint64_t limit_us);
+
+/** Time of the next file packet (the earliest pending one across files, reading ahead one packet
+ * per file if needed) into *ts_us. Returns 1 when there is one, 0 when no file packet is left,
+ * or a negative error (as ntc__capture_poll(), the failed file is closed). */
+int ntc__capture_next_file_ts(ntc__capture *cap, uint64_t *ts_us, char *err, size_t errlen);
+
 /** Kernel counters summed over live sources (also those closed since). */
 void ntc__capture_stats(ntc__capture *cap, uint64_t *received, uint64_t *dropped,
                         uint64_t *ifdropped);

@@ -37,6 +37,8 @@
       "Kernel capture buffer per live interface (0: libpcap default)") \
     X(CAPTURE_FILTER, "capture.filter", STRING, 0, 0, 0, "", "", \
       "BPF filter expression applied to every source (tcpdump syntax)") \
+    X(CAPTURE_REPLAY_SPEED, "capture.replay_speed", INT, 0, 0, 100000, "", "%", \
+      "Replay capture files at this % of their recorded pace (100: real time; 0: at full speed)") \
     X(DPI_ENABLE, "dpi.enable", BOOL, 1, 0, 1, "", "", \
       "Classify applications with deep packet inspection (off: flows are still counted)") \
     X(DPI_TCP_MAX_PACKETS, "dpi.tcp_max_packets", INT, 80, 1, 10000, "", "packets", \

@@ -2,6 +2,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "core/engine_int.h"
 #include "ntopcore/error.h"
@@ -70,6 +71,7 @@ NTC_EXPORT int ntc_engine_new(ntc_engine **out, const ntc_config *cfg)
     if (!(e->cap = ntc__capture_new()))
         goto fail;
     e->active_timeout_us = (uint64_t)ntc__config_int(c, NTC__CFG_FLOW_ACTIVE_TIMEOUT) * US_PER_S;
+    e->replay_pct = (uint32_t)ntc__config_int(c, NTC__CFG_CAPTURE_REPLAY_SPEED);
     e->st.size = sizeof(e->st);
     if (ntc__config_int(c, NTC__CFG_DPI_ENABLE) &&
         (rc = ntc__dpi_new(&e->dpi, c, e->errmsg, sizeof(e->errmsg))) != 0) {
@@ -429,13 +431,54 @@ NTC_EXPORT int ntc_engine_source_count(const ntc_engine *e)
     return e ? ntc__capture_count(e->cap) : 0;
 }
 
+/* Paced replay: let through the file packets due by now (wall time mapped to packet time from the
+ * first packet), waiting up to timeout_ms for the next one when nothing else is to be read. While
+ * the replay waits through a gap, the engine clock follows the paced time, so ticks (and snapshots)
+ * happen as they did when the capture was recorded. Returns 0, or a source error. */
+static int pace_files(ntc_engine *e, int timeout_ms, uint64_t *limit, char *err, size_t errlen)
+{
+    uint64_t next;
+    int r = ntc__capture_next_file_ts(e->cap, &next, err, errlen);
+    if (r <= 0) {
+        ntc__capture_set_file_limit(e->cap, UINT64_MAX);
+        return r;
+    }
+    uint64_t wall = ntc__mono_us();
+    if (!e->replay_started) {
+        e->replay_started = 1;
+        e->replay_origin_pkt = next;
+        e->replay_origin_wall = wall;
+    }
+    *limit = e->replay_origin_pkt + (wall - e->replay_origin_wall) * e->replay_pct / 100u;
+    if (next > *limit && ntc__capture_live_count(e->cap) == 0 && timeout_ms != 0) {
+        uint64_t wait_us = (next - *limit) * 100u / e->replay_pct + 1;
+        if (timeout_ms > 0 && wait_us > (uint64_t)timeout_ms * 1000u)
+            wait_us = (uint64_t)timeout_ms * 1000u;
+        if (e->st.packets > 0)
+            advance_clock(e, *limit);
+        struct timespec ts = {(time_t)(wait_us / US_PER_S), (long)(wait_us % US_PER_S) * 1000};
+        nanosleep(&ts, NULL);
+        wall = ntc__mono_us();
+        *limit = e->replay_origin_pkt + (wall - e->replay_origin_wall) * e->replay_pct / 100u;
+    }
+    ntc__capture_set_file_limit(e->cap, *limit);
+    return 0;
+}
+
 static int poll_budget(ntc_engine *e, int timeout_ms, unsigned budget)
 {
     if (ntc__capture_count(e->cap) == 0)
         return NTC_EOF;
     char err[NTC__ERRMSG_LEN];
     err[0] = 0;
-    int n = ntc__capture_poll(e->cap, timeout_ms, budget, deliver, e, err, sizeof(err));
+    uint64_t limit = 0;
+    int n = 0;
+    if (e->replay_pct && ntc__capture_count(e->cap) > ntc__capture_live_count(e->cap))
+        n = pace_files(e, timeout_ms, &limit, err, sizeof(err));
+    if (n == 0)
+        n = ntc__capture_poll(e->cap, timeout_ms, budget, deliver, e, err, sizeof(err));
+    if (n == 0 && limit && e->st.packets > 0)
+        advance_clock(e, limit);
     if (n < 0 && n != NTC_EOF) {
         memcpy(e->errmsg, err, sizeof(e->errmsg));
         ntc__engine_log(e, NTC_LOG_ERROR, "%s", err);
@@ -468,7 +511,7 @@ NTC_EXPORT int ntc_engine_run(ntc_engine *e, uint64_t max_packets)
         if (max_packets && max_packets - done < budget)
             budget = (unsigned)(max_packets - done);
         int live = ntc__capture_live_count(e->cap) > 0;
-        int n = poll_budget(e, live ? 100 : 0, budget);
+        int n = poll_budget(e, live || e->replay_pct ? 100 : 0, budget);
         if (n == NTC_EOF)
             break;
         if (n < 0) {

@@ -57,6 +57,12 @@ struct ntc_engine {
 
     ntc_iface_stats st;         /* counters kept directly in the public layout */
 
+    /* Paced replay of files (capture.replay_speed): packet time origin_pkt is due at wall time
+     * origin_wall (monotonic), and later packets at speed_pct % of their recorded pace. */
+    uint32_t replay_pct;        /* 0: as fast as possible */
+    int replay_started;
+    uint64_t replay_origin_pkt, replay_origin_wall;
+
     atomic_int stop;
     int first_error;
 

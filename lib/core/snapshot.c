@@ -160,3 +160,16 @@ NTC_EXPORT const ntc_host *ntc_snapshot_host(const ntc_snapshot *s, size_t i)
 {
     return s && i < s->nhosts ? &s->hosts[i] : NULL;
 }
+
+NTC_EXPORT int ntc_engine_snapshot_publish(ntc_engine *e)
+{
+    if (!e)
+        return NTC_EINVAL;
+    ntc_snapshot *before;
+    pthread_mutex_lock(&e->snap_lock);
+    before = e->snap;
+    pthread_mutex_unlock(&e->snap_lock);
+    ntc__engine_publish_snapshot(e);
+    /* Only the engine thread swaps e->snap, so reading it again without the lock is safe here. */
+    return e->snap != before ? 0 : NTC_ENOMEM;
+}

@@ -427,8 +427,19 @@ int ntc__dpi_packet(ntc__dpi *d, struct ntc_flow *f, const ntc__pkt *p, uint64_t
     if (r.app_protocol == NDPI_PROTOCOL_UNKNOWN && !enough)
         return 0;
     if (r.app_protocol != NDPI_PROTOCOL_UNKNOWN && !enough &&
-        ndpi_extra_dissection_possible(d->ndpi, &f->dpi->nf))
+        ndpi_extra_dissection_possible(d->ndpi, &f->dpi->nf)) {
+        /* Known already, still reading metadata: readers see the application while how stays
+         * NTC_L7_PENDING (traffic is accounted to it when the verdict is final). */
+        f->l7.master = map_app(d, r.master_protocol);
+        f->l7.app = map_app(d, r.app_protocol);
+        if (f->l7.master == f->l7.app)
+            f->l7.master = 0;
+        if (!f->l7.app) {
+            f->l7.app = f->l7.master;
+            f->l7.master = 0;
+        }
         return 0;
+    }
     int gave_up = 0;
     if (r.app_protocol == NDPI_PROTOCOL_UNKNOWN) {
         u_int8_t guessed = 0;

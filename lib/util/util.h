@@ -45,6 +45,8 @@ uint64_t ntc__random_seed(void);
 
 /** Wall clock in microseconds since the epoch. */
 uint64_t ntc__wall_us(void);
+/** Monotonic clock in microseconds (for pacing; not a date). */
+uint64_t ntc__mono_us(void);
 
 /** Smallest power of two >= n (n >= 1, result <= 2^31). */
 uint32_t ntc__pow2_ceil(uint32_t n);

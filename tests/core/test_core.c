@@ -7,6 +7,7 @@
 #include <inttypes.h>
 #include <math.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define MS 1000ULL
@@ -795,6 +796,100 @@ static void file_missing(void **state)
     ntc_engine_free(e);
 }
 
+/* capture.replay_speed: a 5-second capture replayed at 1000 % takes about 0.5 s of wall time, the
+ * packets and their times are those of the file, and the engine clock moves through the gap while
+ * the replay waits (so ticks and snapshots happen during a paced replay). */
+static double mono_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void file_replay_paced(void **state)
+{
+    (void)state;
+    static pg_pkt p;
+    char path[128];
+    tmp_path(path, sizeof(path), "paced.pcap");
+    pg_pcap *w = pg_pcap_open(path, NTC_LINKTYPE_ETHERNET, 65535);
+    assert_non_null(w);
+    static const int at_s[] = {0, 1, 5};
+    for (int i = 0; i < 3; i++) {
+        h_build_udp(&p, 0, "10.0.1.1", 40000, "10.0.1.2", 9000, 100);
+        assert_int_equal(pg_pcap_write(w, T0 + (uint64_t)at_s[i] * SEC, p.data, (uint32_t)p.len,
+                                       (uint32_t)p.len), 0);
+    }
+    assert_int_equal(pg_pcap_close(w), 0);
+
+    /* Out of range values are refused by name. */
+    ntc_config *cfg = ntc_config_new();
+    assert_int_equal(ntc_config_set(cfg, "capture.replay_speed", "100001"), NTC_ERANGE);
+    assert_non_null(strstr(ntc_config_errmsg(cfg), "capture.replay_speed"));
+    ntc_config_free(cfg);
+
+    /* run(): 5 s of packet time at 10x. */
+    h_rec *r = h_rec_new();
+    ntc_engine *e = h_engine(r, "capture.replay_speed", "1000", NULL);
+    assert_int_equal(ntc_engine_open_file(e, path), 0);
+    double t0 = mono_now();
+    assert_int_equal(ntc_engine_run(e, 0), 0);
+    double took = mono_now() - t0;
+    assert_true(took >= 0.45);
+    assert_true(took < 1.5);
+    ntc_iface_stats st = h_stats(e);
+    assert_int_equal(st.packets, 3);
+    assert_int_equal(st.first_us, T0);
+    assert_int_equal(st.last_us, T0 + 5 * SEC);
+    assert_int_equal(r->nticks, 5);
+    ntc_engine_free(e);
+    free(r);
+
+    /* poll(): after about 0.25 s of a 10x replay the clock is about 2.5 s into the capture, past
+     * the second packet and before the third, and a snapshot published at a tick is there. */
+    e = h_engine(NULL, "capture.replay_speed", "1000", NULL);
+    assert_int_equal(ntc_engine_open_file(e, path), 0);
+    assert_null(ntc_engine_snapshot_acquire(e)); /* ask for snapshots */
+    t0 = mono_now();
+    while (mono_now() - t0 < 0.25) {
+        assert_true(ntc_engine_poll(e, 20) >= 0);
+        ntc_snapshot_release(ntc_engine_snapshot_acquire(e)); /* a reader keeps asking */
+    }
+    st = h_stats(e);
+    assert_int_equal(st.packets, 2);
+    assert_true(st.last_us >= T0 + 2 * SEC);
+    assert_true(st.last_us < T0 + 4 * SEC);
+    ntc_snapshot *s = ntc_engine_snapshot_acquire(e);
+    assert_non_null(s);
+    assert_true(ntc_snapshot_time(s) >= T0 + 2 * SEC);
+    ntc_snapshot_release(s);
+    /* poll(0) never sleeps. */
+    t0 = mono_now();
+    assert_true(ntc_engine_poll(e, 0) >= 0);
+    assert_true(mono_now() - t0 < 0.05);
+    ntc_engine_free(e);
+}
+
+/* ntc_engine_snapshot_publish(): a snapshot now, without a tick or a reader asking. */
+static void snapshot_publish_now(void **state)
+{
+    (void)state;
+    static pg_pkt p;
+    ntc_engine *e = h_engine(NULL, NULL);
+    assert_int_equal(ntc_engine_snapshot_publish(NULL), NTC_EINVAL);
+    h_build_udp(&p, 0, "10.0.1.1", 40000, "10.0.1.2", 9000, 100);
+    assert_int_equal(ntc_engine_ingest(e, NTC_LINKTYPE_ETHERNET, T0 + 100 * MS, p.data,
+                                       (uint32_t)p.len, 0), 0);
+    assert_int_equal(ntc_engine_snapshot_publish(e), 0);
+    ntc_snapshot *s = ntc_engine_snapshot_acquire(e);
+    assert_non_null(s);
+    assert_int_equal(ntc_snapshot_time(s), T0 + 100 * MS);
+    assert_int_equal(ntc_snapshot_flow_count(s), 1);
+    assert_int_equal(ntc_snapshot_host_count(s), 2);
+    ntc_snapshot_release(s);
+    ntc_engine_free(e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -814,6 +909,8 @@ int main(void)
         cmocka_unit_test(file_pcap_same_as_ingest),
         cmocka_unit_test(file_pcapng_same_as_ingest),
         cmocka_unit_test(file_missing),
+        cmocka_unit_test(file_replay_paced),
+        cmocka_unit_test(snapshot_publish_now),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
