@@ -35,7 +35,8 @@ extern "C" {
 typedef struct ntc_engine ntc_engine;
 
 /** Link types for ntc_engine_ingest(). The values are the standard LINKTYPE_ numbers of the pcap
- * and pcapng file formats, so a pcap link type can be passed as it is. */
+ * and pcapng file formats. libpcap's pcap_datalink() returns DLT_ values, which are the same
+ * numbers except raw IP: DLT_RAW (12, or 14 on some systems) is also accepted as raw IP. */
 typedef enum ntc_linktype {
     NTC_LINKTYPE_NULL = 0,        /**< BSD loopback: 4-byte address family, host byte order */
     NTC_LINKTYPE_ETHERNET = 1,    /**< Ethernet II / 802.3 */
@@ -68,8 +69,12 @@ typedef enum ntc_tick {
 #define NTC_CALLBACKS_VERSION 1
 
 /** Callback table. Set `version` to NTC_CALLBACKS_VERSION; members may be NULL. The table is
- * copied by ntc_engine_set_callbacks(). Every callback runs on the engine thread. The pointers they
- * receive are valid only until the callback returns. A callback must not free the engine. */
+ * copied by ntc_engine_set_callbacks(). Every callback runs on the engine thread, during
+ * ntc_engine_poll/run/ingest/advance/flush. The pointers they receive are valid only until the
+ * callback returns. A callback must not free the engine; the engine functions that change or walk
+ * its tables (ingest, poll, run, advance, flush, open_*, foreach_*, snapshot_publish) return
+ * NTC_ESTATE when called from one of its callbacks (or from a foreach function); reading
+ * functions (ntc_engine_get_iface_stats, the flow/host accessors) may be used. */
 typedef struct ntc_callbacks {
     uint32_t version;
     /** A flow ended (idle, evicted, flushed) or reached its active timeout (it then goes on). */
@@ -105,7 +110,8 @@ int ntc_engine_set_callbacks(ntc_engine *eng, const ntc_callbacks *cb, void *use
 /** Feed one packet captured by the caller. `ts_us` is its time in microseconds since the epoch,
  * `caplen` the bytes present in `data`, `wirelen` its original length (>= caplen; 0 means caplen).
  * The data is only read during the call. Returns 0 (also when the packet was counted as malformed
- * or non-IP), NTC_ENOTSUP for an unknown link type (counted too), NTC_EINVAL for bad arguments. */
+ * or non-IP), NTC_ENOTSUP for an unknown link type (counted too), NTC_EINVAL for bad arguments,
+ * NTC_ENOMEM when a new flow could not be allocated (the packet is counted at interface level). */
 int ntc_engine_ingest(ntc_engine *eng, int linktype, uint64_t ts_us, const uint8_t *data,
                       uint32_t caplen, uint32_t wirelen);
 

@@ -119,7 +119,8 @@ int ntc_flow_get_l7(const ntc_flow *flow, ntc_flow_l7 *out);
  * (returns the length needed). */
 int ntc_flow_l7_name(const ntc_flow *flow, char *buf, size_t bufsize);
 
-/** The flow's value for a metadata key, or NULL when absent. Borrowed: valid as the flow is. */
+/** The flow's value for a metadata key, or NULL when absent (always NULL for NTC_META_L7_NAME:
+ * use ntc_flow_l7_name()). Borrowed: valid as the flow is. */
 const char *ntc_flow_meta(const ntc_flow *flow, int key);
 
 /** Traffic of one application (or category). Output struct: set `size` first. Directions are the

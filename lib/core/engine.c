@@ -21,7 +21,9 @@ void ntc__engine_log(ntc_engine *eng, ntc_log_level lvl, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
+    eng->in_cb++;
     eng->cb.log(eng->cb_user, lvl, msg);
+    eng->in_cb--;
 }
 
 static void set_error(ntc_engine *eng, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -142,8 +144,11 @@ NTC_EXPORT int ntc_engine_set_callbacks(ntc_engine *e, const ntc_callbacks *cb, 
 static void host_end_cb(void *u, const ntc_host *h)
 {
     ntc_engine *e = u;
-    if (e->cb.host_end)
+    if (e->cb.host_end) {
+        e->in_cb++;
         e->cb.host_end(e->cb_user, h);
+        e->in_cb--;
+    }
 }
 
 static void end_flow(ntc_engine *e, struct ntc_flow *f, ntc_flow_end_reason why)
@@ -154,8 +159,11 @@ static void end_flow(ntc_engine *e, struct ntc_flow *f, ntc_flow_end_reason why)
         e->inspecting--;
         ntc__l7_classified(e, f);
     }
-    if (e->cb.flow_end)
+    if (e->cb.flow_end) {
+        e->in_cb++;
         e->cb.flow_end(e->cb_user, f, why);
+        e->in_cb--;
+    }
     ntc__flow_remove(&e->flows, f);
 }
 
@@ -174,8 +182,11 @@ static void expire_flows(ntc_engine *e)
 
 static void fire_tick(ntc_engine *e, ntc_tick t)
 {
-    if (e->cb.tick)
+    if (e->cb.tick) {
+        e->in_cb++;
         e->cb.tick(e->cb_user, t, e->now_us);
+        e->in_cb--;
+    }
 }
 
 static void on_tick(ntc_engine *e)
@@ -373,8 +384,11 @@ static int process(ntc_engine *e, int lt, uint64_t ts, const uint8_t *data, uint
     }
     if (e->active_timeout_us && e->now_us - f->last_report_us >= e->active_timeout_us) {
         f->last_report_us = e->now_us;
-        if (e->cb.flow_end)
+        if (e->cb.flow_end) {
+            e->in_cb++;
             e->cb.flow_end(e->cb_user, f, NTC_FLOW_END_ACTIVE);
+            e->in_cb--;
+        }
     }
     return 0;
 }
@@ -382,9 +396,13 @@ static int process(ntc_engine *e, int lt, uint64_t ts, const uint8_t *data, uint
 NTC_EXPORT int ntc_engine_ingest(ntc_engine *e, int linktype, uint64_t ts_us, const uint8_t *data,
                                  uint32_t caplen, uint32_t wirelen)
 {
+    if (e && e->in_cb)
+        return NTC_ESTATE; /* called from one of this engine's callbacks */
     if (!e || (!data && caplen))
         return NTC_EINVAL;
     static const uint8_t empty[1];
+    if (linktype == 12 || linktype == 14)
+        linktype = NTC_LINKTYPE_RAW; /* DLT_RAW as pcap_datalink() reports it */
     return process(e, linktype, ts_us, data ? data : empty, caplen, wirelen);
 }
 
@@ -397,6 +415,8 @@ static void deliver(void *user, const ntc__cap_pkt *pkt)
 
 NTC_EXPORT int ntc_engine_open_file(ntc_engine *e, const char *path)
 {
+    if (e && e->in_cb)
+        return NTC_ESTATE; /* called from one of this engine's callbacks */
     if (!e || !path)
         return NTC_EINVAL;
     return ntc__capture_add_file(e->cap, path, ntc__config_str(e->cfg, NTC__CFG_CAPTURE_FILTER),
@@ -411,6 +431,8 @@ static void add_system_addr(void *user, int ipv, const uint8_t *addr)
 
 NTC_EXPORT int ntc_engine_open_live(ntc_engine *e, const char *ifname)
 {
+    if (e && e->in_cb)
+        return NTC_ESTATE; /* called from one of this engine's callbacks */
     if (!e || !ifname)
         return NTC_EINVAL;
     ntc__live_opts o = {
@@ -495,6 +517,8 @@ static int poll_budget(ntc_engine *e, int timeout_ms, unsigned budget)
 
 NTC_EXPORT int ntc_engine_poll(ntc_engine *e, int timeout_ms)
 {
+    if (e && e->in_cb)
+        return NTC_ESTATE; /* called from one of this engine's callbacks */
     if (!e)
         return NTC_EINVAL;
     return poll_budget(e, timeout_ms, NTC__POLL_BUDGET);
@@ -502,6 +526,8 @@ NTC_EXPORT int ntc_engine_poll(ntc_engine *e, int timeout_ms)
 
 NTC_EXPORT int ntc_engine_run(ntc_engine *e, uint64_t max_packets)
 {
+    if (e && e->in_cb)
+        return NTC_ESTATE; /* called from one of this engine's callbacks */
     if (!e)
         return NTC_EINVAL;
     uint64_t done = 0;
@@ -535,6 +561,8 @@ NTC_EXPORT void ntc_engine_stop(ntc_engine *e)
 
 NTC_EXPORT int ntc_engine_advance(ntc_engine *e, uint64_t now_us)
 {
+    if (e && e->in_cb)
+        return NTC_ESTATE; /* called from one of this engine's callbacks */
     if (!e)
         return NTC_EINVAL;
     if (e->st.packets == 0)
@@ -545,6 +573,8 @@ NTC_EXPORT int ntc_engine_advance(ntc_engine *e, uint64_t now_us)
 
 NTC_EXPORT int ntc_engine_flush(ntc_engine *e)
 {
+    if (e && e->in_cb)
+        return NTC_ESTATE; /* called from one of this engine's callbacks */
     if (!e)
         return NTC_EINVAL;
     struct ntc_flow *f;
@@ -599,29 +629,39 @@ NTC_EXPORT int ntc_engine_get_iface_stats(const ntc_engine *e, ntc_iface_stats *
 NTC_EXPORT int ntc_engine_foreach_flow(ntc_engine *e, int (*fn)(void *user, const ntc_flow *flow),
                                        void *user)
 {
+    if (e && e->in_cb)
+        return NTC_ESTATE; /* called from one of this engine's callbacks */
     if (!e || !fn)
         return NTC_EINVAL;
+    e->in_cb++;
     for (int k = 0; k < 2; k++) {
         for (ntc__lnode *n = ntc__list_first(&e->flows.lru[k]); n && n != &e->flows.lru[k].head;
              n = n->next) {
             if (fn(user, NTC__CONTAINER_OF(n, struct ntc_flow, lru)))
-                return 0;
+                goto out;
         }
     }
+out:
+    e->in_cb--;
     return 0;
 }
 
 NTC_EXPORT int ntc_engine_foreach_host(ntc_engine *e, int (*fn)(void *user, const ntc_host *host),
                                        void *user)
 {
+    if (e && e->in_cb)
+        return NTC_ESTATE; /* called from one of this engine's callbacks */
     if (!e || !fn)
         return NTC_EINVAL;
+    e->in_cb++;
     for (int k = 0; k < 2; k++) {
         for (ntc__lnode *n = ntc__list_first(&e->hosts.lru[k]); n && n != &e->hosts.lru[k].head;
              n = n->next) {
             if (fn(user, NTC__CONTAINER_OF(n, struct ntc_host, lru)))
-                return 0;
+                goto out;
         }
     }
+out:
+    e->in_cb--;
     return 0;
 }

@@ -63,6 +63,7 @@ struct ntc_engine {
     int replay_started;
     uint64_t replay_origin_pkt, replay_origin_wall;
 
+    int in_cb;                  /* > 0 while one of the caller's callbacks runs */
     atomic_int stop;
     int first_error;
 

@@ -158,8 +158,11 @@ NTC_EXPORT int ntc_engine_foreach_app(ntc_engine *e, int categories,
 {
     if (!e || !fn)
         return NTC_EINVAL;
-    return categories ? walk(e->cats, NTC__L7_CATEGORY_COUNT, 1, fn, user)
-                      : walk(e->apps, e->napps, 0, fn, user);
+    e->in_cb++;
+    int rc = categories ? walk(e->cats, NTC__L7_CATEGORY_COUNT, 1, fn, user)
+                        : walk(e->apps, e->napps, 0, fn, user);
+    e->in_cb--;
+    return rc;
 }
 
 NTC_EXPORT int ntc_snapshot_foreach_app(const ntc_snapshot *s, int categories,

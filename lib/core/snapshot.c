@@ -163,6 +163,8 @@ NTC_EXPORT const ntc_host *ntc_snapshot_host(const ntc_snapshot *s, size_t i)
 
 NTC_EXPORT int ntc_engine_snapshot_publish(ntc_engine *e)
 {
+    if (e && e->in_cb)
+        return NTC_ESTATE;
     if (!e)
         return NTC_EINVAL;
     ntc_snapshot *before;

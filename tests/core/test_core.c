@@ -890,6 +890,57 @@ static void snapshot_publish_now(void **state)
     ntc_engine_free(e);
 }
 
+
+/* Calling back into the engine from its callbacks is refused (NTC_ESTATE) instead of freeing the
+ * flow the engine is working on; reading stays allowed. */
+typedef struct reent {
+    ntc_engine *e;
+    int calls, estate, stats_ok;
+} reent;
+
+static void reent_flow_end(void *u, const ntc_flow *f, ntc_flow_end_reason why)
+{
+    (void)f;
+    (void)why;
+    reent *r = u;
+    r->calls++;
+    static const uint8_t pkt[1];
+    r->estate += ntc_engine_flush(r->e) == NTC_ESTATE;
+    r->estate += ntc_engine_ingest(r->e, NTC_LINKTYPE_RAW, T0, pkt, 1, 1) == NTC_ESTATE;
+    r->estate += ntc_engine_advance(r->e, T0 + 1000 * SEC) == NTC_ESTATE;
+    ntc_iface_stats st = {.size = sizeof(st)};
+    r->stats_ok += ntc_engine_get_iface_stats(r->e, &st) == 0;
+}
+
+static int reent_foreach(void *u, const ntc_flow *f)
+{
+    (void)f;
+    reent *r = u;
+    r->estate += ntc_engine_flush(r->e) == NTC_ESTATE;
+    return 0;
+}
+
+static void reentrancy_refused(void **state)
+{
+    (void)state;
+    ntc_engine *e = h_engine(NULL, "flow.max", "2", NULL);
+    reent r = {e, 0, 0, 0};
+    ntc_callbacks cb = {.version = NTC_CALLBACKS_VERSION, .flow_end = reent_flow_end};
+    assert_int_equal(ntc_engine_set_callbacks(e, &cb, &r), 0);
+    h_udp(e, T0, "10.0.0.1", 1001, "10.0.0.2", 2001, 0);
+    h_udp(e, T0, "10.0.0.1", 1002, "10.0.0.2", 2002, 0);
+    assert_int_equal(ntc_engine_foreach_flow(e, reent_foreach, &r), 0);
+    assert_int_equal(r.estate, 2);
+    h_udp(e, T0, "10.0.0.1", 1003, "10.0.0.2", 2003, 0); /* evicts one: callback runs */
+    assert_int_equal(r.calls, 1);
+    assert_int_equal(r.estate, 2 + 3);
+    assert_int_equal(r.stats_ok, 1);
+    assert_int_equal(ntc_engine_flush(e), 0); /* outside callbacks it works */
+    assert_int_equal(r.calls, 3);
+    assert_int_equal(h_stats(e).flows_active, 0);
+    ntc_engine_free(e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -904,6 +955,7 @@ int main(void)
         cmocka_unit_test(ticks_day_boundary),
         cmocka_unit_test(snapshot_matches_engine_at_tick),
         cmocka_unit_test(snapshot_max_flows),
+        cmocka_unit_test(reentrancy_refused),
         cmocka_unit_test(snapshot_outlives_engine),
         cmocka_unit_test(foreach_visits_live_ones),
         cmocka_unit_test(file_pcap_same_as_ingest),
