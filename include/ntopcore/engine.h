@@ -72,9 +72,9 @@ typedef enum ntc_tick {
  * copied by ntc_engine_set_callbacks(). Every callback runs on the engine thread, during
  * ntc_engine_poll/run/ingest/advance/flush. The pointers they receive are valid only until the
  * callback returns. A callback must not free the engine; the engine functions that change or walk
- * its tables (ingest, poll, run, advance, flush, open_*, foreach_*, snapshot_publish) return
- * NTC_ESTATE when called from one of its callbacks (or from a foreach function); reading
- * functions (ntc_engine_get_iface_stats, the flow/host accessors) may be used. */
+ * its tables (ingest, poll, run, advance, flush, open_*, foreach_flow/host) return NTC_ESTATE
+ * when called from one of its callbacks (or from a foreach function); reading functions
+ * (ntc_engine_get_iface_stats, ntc_engine_snapshot_publish, the flow/host accessors) may be used. */
 typedef struct ntc_callbacks {
     uint32_t version;
     /** A flow ended (idle, evicted, flushed) or reached its active timeout (it then goes on). */

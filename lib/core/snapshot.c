@@ -163,8 +163,7 @@ NTC_EXPORT const ntc_host *ntc_snapshot_host(const ntc_snapshot *s, size_t i)
 
 NTC_EXPORT int ntc_engine_snapshot_publish(ntc_engine *e)
 {
-    if (e && e->in_cb)
-        return NTC_ESTATE;
+    /* Only reads the tables: allowed from callbacks too (e.g. a tick callback). */
     if (!e)
         return NTC_EINVAL;
     ntc_snapshot *before;
