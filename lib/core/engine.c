@@ -606,11 +606,11 @@ void ntc__engine_fill_stats(const ntc_engine *e, ntc_iface_stats *st)
     st->host_bytes = ntc__host_entry_bytes(0);
     st->flows_inspecting = e->inspecting;
     st->dpi_state_bytes = e->dpi ? ntc__dpi_state_bytes() : 0;
-    st->memory_bytes = (uint64_t)e->inspecting * st->dpi_state_bytes +
+    st->memory_bytes = (uint64_t)e->inspecting * st->dpi_state_bytes + e->flows.meta_bytes +
+                       e->hosts.extra_bytes +
                        (uint64_t)e->flows.count * sizeof(struct ntc_flow) +
                        ((uint64_t)e->flows.mask + 1) * sizeof(struct ntc_flow *) +
                        (uint64_t)(st->hosts_active) * sizeof(struct ntc_host) +
-                       (uint64_t)e->hosts.local_count * sizeof(ntc__host_local) +
                        ((uint64_t)e->hosts.mask + 1) * sizeof(struct ntc_host *);
 }
 

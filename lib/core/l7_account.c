@@ -36,16 +36,16 @@ static void name_hosts(ntc_engine *e, struct ntc_flow *f)
         return;
     const char *v;
     if ((v = ntc__meta_get(m, NTC_META_TLS_SERVER_NAME)) && f->host[1])
-        ntc__host_set_name(f->host[1], v, strlen(v));
+        ntc__host_set_name(&e->hosts, f->host[1], v, strlen(v));
     if ((v = ntc__meta_get(m, NTC_META_HTTP_HOST)) && f->host[1]) {
         const char *colon = strrchr(v, ':');
-        ntc__host_set_name(f->host[1], v, colon && !strchr(v, ']') ? (size_t)(colon - v) : strlen(v));
+        ntc__host_set_name(&e->hosts, f->host[1], v, colon && !strchr(v, ']') ? (size_t)(colon - v) : strlen(v));
     }
     if ((v = ntc__meta_get(m, NTC_META_DHCP_HOST_NAME)) && f->host[0] && !unspecified(f->host[0]))
-        ntc__host_set_name(f->host[0], v, strlen(v));
+        ntc__host_set_name(&e->hosts, f->host[0], v, strlen(v));
     if ((v = ntc__meta_get(m, NTC_META_HOST_NAME)) && f->host[0] &&
         (f->l7.app == 10 /* NetBIOS */ || f->l7.master == 10))
-        ntc__host_set_name(f->host[0], v, strlen(v));
+        ntc__host_set_name(&e->hosts, f->host[0], v, strlen(v));
     const char *ans = ntc__meta_get(m, NTC_META_DNS_ANSWER), *q = ntc__meta_get(m, NTC_META_DNS_QUERY);
     if (ans && q) {
         uint8_t a[16] = {0};
@@ -78,7 +78,7 @@ void ntc__l7_classified(ntc_engine *e, struct ntc_flow *f)
         f->host_app[s] = UINT16_MAX;
         if (!h || !h->local)
             continue;
-        uint16_t i = ntc__host_app_index(h, id);
+        uint16_t i = ntc__host_app_index(&e->hosts, h, id);
         f->host_app[s] = i;
         if (i == UINT16_MAX)
             continue;
@@ -89,6 +89,8 @@ void ntc__l7_classified(ntc_engine *e, struct ntc_flow *f)
         ha->pkts_rcvd += f->pkts[1 - s];
         ha->bytes_rcvd += f->bytes[1 - s];
     }
+    if (f->meta)
+        e->flows.meta_bytes += f->meta->size;
     name_hosts(e, f);
 }
 

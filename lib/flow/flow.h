@@ -68,6 +68,7 @@ typedef struct ntc__flow_table {
     ntc__list lru[2];
     uint64_t idle_us[2];        /* [NORMAL] flow.idle_timeout, [SHORT] flow.closed_idle_timeout */
     uint64_t total, expired, evicted;
+    uint64_t meta_bytes;        /* metadata blocks held by the flows now */
 } ntc__flow_table;
 
 int ntc__flow_table_init(ntc__flow_table *t, uint32_t max, uint64_t idle_us, uint64_t short_us,

@@ -335,6 +335,8 @@ void ntc__flow_remove(ntc__flow_table *t, struct ntc_flow *f)
         }
     }
     t->count--;
+    if (f->meta && !f->dpi)
+        t->meta_bytes -= f->meta->size;
     ntc__dpi_flow_release(f);
     free(f);
 }

@@ -88,6 +88,7 @@ typedef struct ntc__host_table {
     ntc__list lru[2];             /* [0] remote, [1] local; oldest first */
     uint64_t idle_us[2];
     uint64_t total, purged, evicted, not_created, local_count;
+    uint64_t extra_bytes;         /* names, local extensions and application tables held now */
     ntc__localnets nets;
     ntc__name_ent *names;         /* DNS answer cache, names_mask + 1 slots; NULL when off */
     uint32_t names_mask;
@@ -116,14 +117,14 @@ void ntc__host_learn_name(ntc__host_table *t, int ip_version, const uint8_t *add
 int ntc__host_names_init(ntc__host_table *t, uint32_t slots);
 
 /** Set the host's name (copied; an over-long or identical name is ignored). */
-void ntc__host_set_name(ntc_host *h, const char *name, size_t len);
+void ntc__host_set_name(ntc__host_table *t, ntc_host *h, const char *name, size_t len);
 
 /** Index of application `id` in a local host's table, added if new; UINT16_MAX when out of memory
  * or not a local host. */
-uint16_t ntc__host_app_index(ntc_host *h, uint16_t id);
+uint16_t ntc__host_app_index(ntc__host_table *t, ntc_host *h, uint16_t id);
 
 /** Free a host and what it owns. */
-void ntc__host_free(ntc_host *h);
+void ntc__host_free(ntc__host_table *t, ntc_host *h);
 
 /** Mark the host as seen at `now` (moves it to the LRU tail when a new second started). */
 static inline void ntc__host_touch(ntc__host_table *t, ntc_host *h, uint64_t now)

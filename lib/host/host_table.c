@@ -49,10 +49,19 @@ static void unlink_host(ntc__host_table *t, ntc_host *h)
         t->local_count--;
 }
 
-void ntc__host_free(ntc_host *h)
+static size_t host_extra(const ntc_host *h)
+{
+    size_t n = h->name ? strlen(h->name) + 1 : 0;
+    if (h->local)
+        n += sizeof(*h->local) + (size_t)h->local->capps * sizeof(ntc__host_app);
+    return n;
+}
+
+void ntc__host_free(ntc__host_table *t, ntc_host *h)
 {
     if (!h)
         return;
+    t->extra_bytes -= host_extra(h);
     if (h->local)
         free(h->local->apps);
     free(h->local);
@@ -70,7 +79,7 @@ ntc_host *ntc__host_find(ntc__host_table *t, int ip_version, const uint8_t *addr
     return NULL;
 }
 
-void ntc__host_set_name(ntc_host *h, const char *name, size_t len)
+void ntc__host_set_name(ntc__host_table *t, ntc_host *h, const char *name, size_t len)
 {
     if (!name || len == 0 || len > 253)
         return;
@@ -81,11 +90,13 @@ void ntc__host_set_name(ntc_host *h, const char *name, size_t len)
         return;
     memcpy(n, name, len);
     n[len] = 0;
+    t->extra_bytes -= h->name ? strlen(h->name) + 1 : 0;
     free(h->name);
     h->name = n;
+    t->extra_bytes += len + 1;
 }
 
-uint16_t ntc__host_app_index(ntc_host *h, uint16_t id)
+uint16_t ntc__host_app_index(ntc__host_table *t, ntc_host *h, uint16_t id)
 {
     ntc__host_local *l = h->local;
     if (!l)
@@ -100,6 +111,7 @@ uint16_t ntc__host_app_index(ntc_host *h, uint16_t id)
         ntc__host_app *a = realloc(l->apps, cap * sizeof(*a));
         if (!a)
             return UINT16_MAX;
+        t->extra_bytes += (size_t)(cap - l->capps) * sizeof(*a);
         l->apps = a;
         l->capps = cap;
     }
@@ -117,7 +129,7 @@ void ntc__host_table_clear(ntc__host_table *t, void (*fn)(void *u, const ntc_hos
             if (fn)
                 fn(u, h);
             unlink_host(t, h);
-            ntc__host_free(h);
+            ntc__host_free(t, h);
         }
     }
 }
@@ -148,7 +160,7 @@ void ntc__host_learn_name(ntc__host_table *t, int ip_version, const uint8_t *add
         return;
     ntc_host *h = ntc__host_find(t, ip_version, addr, vlan);
     if (h)
-        ntc__host_set_name(h, name, len);
+        ntc__host_set_name(t, h, name, len);
     ntc__name_ent *e = name_slot(t, ip_version, addr, vlan);
     if (!e)
         return;
@@ -187,7 +199,7 @@ static int evict_one(ntc__host_table *t, int k, void (*end_fn)(void *u, const nt
             if (end_fn)
                 end_fn(u, h);
             unlink_host(t, h);
-            ntc__host_free(h);
+            ntc__host_free(t, h);
             t->evicted++;
             return 1;
         }
@@ -229,6 +241,7 @@ ntc_host *ntc__host_get(ntc__host_table *t, int ip_version, const uint8_t *addr,
             return NULL;
         }
         h->flags = NTC__HOST_LOCAL | (kind == 2 ? NTC__HOST_SYSTEM : 0);
+        t->extra_bytes += sizeof(*h->local);
         t->local_count++;
     }
     h->hash = hv;
@@ -239,7 +252,7 @@ ntc_host *ntc__host_get(ntc__host_table *t, int ip_version, const uint8_t *addr,
     ntc__name_ent *ne = name_slot(t, ip_version, addr, vlan);
     if (ne && ne->name && ne->ip_version == ip_version && ne->vlan == vlan &&
         memcmp(ne->addr, addr, 16) == 0)
-        ntc__host_set_name(h, ne->name, strlen(ne->name));
+        ntc__host_set_name(t, h, ne->name, strlen(ne->name));
     h->hnext = t->buckets[hv & t->mask];
     t->buckets[hv & t->mask] = h;
     ntc__list_push_tail(&t->lru[kind ? 1 : 0], &h->lru);
@@ -267,7 +280,7 @@ void ntc__host_table_expire(ntc__host_table *t, uint64_t now,
                 if (end_fn)
                     end_fn(u, h);
                 unlink_host(t, h);
-                ntc__host_free(h);
+                ntc__host_free(t, h);
                 t->purged++;
             }
             n = next;
