@@ -47,6 +47,8 @@
       "Give up inspecting a UDP flow once it has more packets than this (as nDPI's own reader)") \
     X(DPI_OTHER_MAX_PACKETS, "dpi.other_max_packets", INT, 8, 1, 10000, "", "packets", \
       "Give up inspecting flows of other protocols (ICMP, ...) past this many packets") \
+    X(DPI_IDLE_GIVEUP, "dpi.idle_giveup", INT, 30, 0, 86400, "", "s", \
+      "Give up inspecting a flow idle this long, freeing its DPI state (0: only at its end)") \
     X(DPI_GUESS, "dpi.guess", BOOL, 1, 0, 1, "", "", \
       "When inspection gives up, guess the application from ports and addresses") \
     X(DPI_PROTOCOLS_FILE, "dpi.protocols_file", STRING, 0, 0, 0, "", "", \

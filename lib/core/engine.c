@@ -73,6 +73,7 @@ NTC_EXPORT int ntc_engine_new(ntc_engine **out, const ntc_config *cfg)
     if (!(e->cap = ntc__capture_new()))
         goto fail;
     e->active_timeout_us = (uint64_t)ntc__config_int(c, NTC__CFG_FLOW_ACTIVE_TIMEOUT) * US_PER_S;
+    e->dpi_idle_us = (uint64_t)ntc__config_int(c, NTC__CFG_DPI_IDLE_GIVEUP) * US_PER_S;
     e->replay_pct = (uint32_t)ntc__config_int(c, NTC__CFG_CAPTURE_REPLAY_SPEED);
     e->st.size = sizeof(e->st);
     if (ntc__config_int(c, NTC__CFG_DPI_ENABLE) &&
@@ -178,6 +179,28 @@ static void expire_flows(ntc_engine *e)
     }
 }
 
+/* Flows idle for dpi.idle_giveup seconds get their verdict now, so that their nDPI state (about
+ * 700 bytes) does not stay until they expire. The lists are ordered by last activity: only the
+ * flows idle that long are looked at. */
+static void giveup_idle(ntc_engine *e)
+{
+    if (!e->dpi || !e->dpi_idle_us)
+        return;
+    for (int k = 0; k < 2; k++) {
+        for (ntc__lnode *n = ntc__list_first(&e->flows.lru[k]); n && n != &e->flows.lru[k].head;
+             n = n->next) {
+            struct ntc_flow *f = NTC__CONTAINER_OF(n, struct ntc_flow, lru);
+            if (e->now_us <= f->last_us || e->now_us - f->last_us <= e->dpi_idle_us)
+                break;
+            if (f->dpi) {
+                ntc__dpi_finish(e->dpi, f);
+                e->inspecting--;
+                ntc__l7_classified(e, f);
+            }
+        }
+    }
+}
+
 /* ---- ticks ---- */
 
 static void fire_tick(ntc_engine *e, ntc_tick t)
@@ -207,6 +230,7 @@ static void on_tick(ntc_engine *e)
     e->next_tick_us = boundary + US_PER_S;
 
     expire_flows(e);
+    giveup_idle(e);
     ntc__host_table_expire(&e->hosts, e->now_us, host_end_cb, e);
     if (ntc__capture_live_count(e->cap) > 0)
         ntc__capture_stats(e->cap, &e->st.kernel_received, &e->st.kernel_dropped, &e->st.ifdrops);

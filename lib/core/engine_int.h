@@ -47,6 +47,7 @@ struct ntc_engine {
     uint64_t inspecting;        /* flows with DPI state */
     ntc__app_acct cats[64];     /* interface table per category */
     uint64_t active_timeout_us;
+    uint64_t dpi_idle_us;       /* dpi.idle_giveup, 0: off */
 
     /* Clock and ticks (packet time). */
     uint64_t now_us;

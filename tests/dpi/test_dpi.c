@@ -1470,6 +1470,32 @@ static void dpi_categories_file_missing(void **state)
 
 /* ---- memory ------------------------------------------------------------------------------- */
 
+/* A flow idle for dpi.idle_giveup seconds gets its verdict and loses its DPI state before it
+ * expires; with 0 the state stays until the flow ends. */
+static void dpi_idle_giveup(void **state)
+{
+    (void)state;
+    for (int giveup = 1; giveup >= 0; giveup--) {
+        rec *r = rec_new();
+        ntc_engine *e = engine(r, NULL, "dpi.idle_giveup", giveup ? "30" : "0", NULL);
+        conv u = conv_make(e, T0, CLI, 45000, UNK_SRV, 47000);
+        noise_udp(&u, 0, 3);
+        assert_int_equal(h_stats(e).flows_inspecting, 1);
+        h_advance(e, T0 + 30 * SEC);
+        assert_int_equal(h_stats(e).flows_inspecting, 1);
+        h_advance(e, T0 + 32 * SEC);
+        assert_int_equal(h_stats(e).flows_inspecting, giveup ? 0 : 1);
+        assert_int_equal(h_stats(e).flows_active, 1);
+        assert_int_equal(r->nflows, 0);
+        h_advance(e, T0 + 62 * SEC);
+        assert_int_equal(r->nflows, 1);
+        assert_int_equal(r->flows[0].l7.how, NTC_L7_UNKNOWN);
+        assert_int_equal(h_stats(e).flows_inspecting, 0);
+        ntc_engine_free(e);
+        rec_free(r);
+    }
+}
+
 static void dpi_memory(void **state)
 {
     (void)state;
@@ -1542,6 +1568,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(dpi_custom_protocols),
         cmocka_unit_test(dpi_categories_file_missing),
         cmocka_unit_test(dpi_memory),
+        cmocka_unit_test(dpi_idle_giveup),
         cmocka_unit_test(dpi_custom_categories),
         cmocka_unit_test(dpi_dhcp_no_name_for_unspecified),
     };
