@@ -76,6 +76,7 @@ NTC_EXPORT int ntc_engine_new(ntc_engine **out, const ntc_config *cfg)
     e->dpi_idle_us = (uint64_t)ntc__config_int(c, NTC__CFG_DPI_IDLE_GIVEUP) * US_PER_S;
     e->replay_pct = (uint32_t)ntc__config_int(c, NTC__CFG_CAPTURE_REPLAY_SPEED);
     e->st.size = sizeof(e->st);
+    ntc__list_init(&e->pending);
     if (ntc__config_int(c, NTC__CFG_DPI_ENABLE) &&
         (rc = ntc__dpi_new(&e->dpi, c, e->errmsg, sizeof(e->errmsg))) != 0) {
         /* Hand the engine back so the caller can read the message, then free it. */
@@ -152,13 +153,20 @@ static void host_end_cb(void *u, const ntc_host *h)
     }
 }
 
+/* A flow's verdict became final: it leaves the list of flows being inspected. */
+static void verdict_done(ntc_engine *e, struct ntc_flow *f)
+{
+    ntc__list_remove(&e->pending, &f->plru);
+    e->inspecting--;
+    ntc__l7_classified(e, f);
+}
+
 static void end_flow(ntc_engine *e, struct ntc_flow *f, ntc_flow_end_reason why)
 {
 
     if (f->dpi) {
         ntc__dpi_finish(e->dpi, f);
-        e->inspecting--;
-        ntc__l7_classified(e, f);
+        verdict_done(e, f);
     }
     if (e->cb.flow_end) {
         e->in_cb++;
@@ -186,18 +194,13 @@ static void giveup_idle(ntc_engine *e)
 {
     if (!e->dpi || !e->dpi_idle_us)
         return;
-    for (int k = 0; k < 2; k++) {
-        for (ntc__lnode *n = ntc__list_first(&e->flows.lru[k]); n && n != &e->flows.lru[k].head;
-             n = n->next) {
-            struct ntc_flow *f = NTC__CONTAINER_OF(n, struct ntc_flow, lru);
-            if (e->now_us <= f->last_us || e->now_us - f->last_us <= e->dpi_idle_us)
-                break;
-            if (f->dpi) {
-                ntc__dpi_finish(e->dpi, f);
-                e->inspecting--;
-                ntc__l7_classified(e, f);
-            }
-        }
+    ntc__lnode *n;
+    while ((n = ntc__list_first(&e->pending)) != NULL) {
+        struct ntc_flow *f = NTC__CONTAINER_OF(n, struct ntc_flow, plru);
+        if (e->now_us <= f->last_us || e->now_us - f->last_us <= e->dpi_idle_us)
+            break;
+        ntc__dpi_finish(e->dpi, f);
+        verdict_done(e, f);
     }
 }
 
@@ -298,6 +301,7 @@ static struct ntc_flow *new_flow(ntc_engine *e, const ntc__pkt *p, uint32_t hash
     if (e->dpi && ntc__dpi_flow_start(e->dpi, f) == 0) {
         f->l7.how = NTC_L7_PENDING;
         e->inspecting++;
+        ntc__list_push_tail(&e->pending, &f->plru);
     } else {
         f->l7.how = NTC_L7_OFF;
         ntc__l7_classified(e, f);
@@ -381,11 +385,14 @@ static int process(ntc_engine *e, int lt, uint64_t ts, const uint8_t *data, uint
         if (!f->dpi)
             ntc__l7_swapped(e, f);
     }
+    uint64_t prev_s = f->last_us / US_PER_S;
     ntc__flow_update(&e->flows, f, &p, &dir, e->now_us);
     if (f->dpi) {
         if (ntc__dpi_packet(e->dpi, f, &p, e->now_us)) {
-            e->inspecting--;
-            ntc__l7_classified(e, f);
+            verdict_done(e, f);
+        } else if (prev_s != e->now_us / US_PER_S && e->pending.head.prev != &f->plru) {
+            ntc__list_remove(&e->pending, &f->plru);
+            ntc__list_push_tail(&e->pending, &f->plru);
         }
     } else {
         ntc__l7_packet(e, f, dir, p.ip_len);

@@ -45,6 +45,7 @@ struct ntc_engine {
     ntc__app_acct *apps;        /* interface L7 table, ntc__dpi_app_count() slots */
     uint16_t napps;
     uint64_t inspecting;        /* flows with DPI state */
+    ntc__list pending;          /* those flows, by last activity (one-second precision) */
     ntc__app_acct cats[64];     /* interface table per category */
     uint64_t active_timeout_us;
     uint64_t dpi_idle_us;       /* dpi.idle_giveup, 0: off */

@@ -62,6 +62,7 @@ void ntc__engine_publish_snapshot(ntc_engine *e)
         c->lru.prev = c->lru.next = NULL;
         c->host[0] = c->host[1] = NULL;
         c->dpi = NULL;
+        c->plru.prev = c->plru.next = NULL;
         ntc__dpi_meta_dup(c, f); /* out of memory: the copy just has no metadata */
     }
     ntc__lnode *ha = ntc__list_last(&e->hosts.lru[0]), *hb = ntc__list_last(&e->hosts.lru[1]);

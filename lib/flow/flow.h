@@ -53,6 +53,7 @@ struct ntc_flow {
     struct ntc_host *host[2];   /* [0] client, [1] server; NULL when host.max was reached */
     ntc__flow_l7 l7;            /* application verdict (how == NTC_L7_PENDING while inspecting) */
     struct ntc__dpi_flow *dpi;  /* nDPI state, only while inspecting */
+    ntc__lnode plru;            /* in the engine's list of flows being inspected (oldest first) */
     ntc__flow_meta *meta;       /* metadata strings, NULL if none */
     uint16_t host_app[2];       /* index in each local host's application table */
     uint16_t app_index;         /* index in the interface application table */
