@@ -87,6 +87,8 @@ typedef struct ntc_iface_stats {
     uint64_t flows_inspecting;     /**< flows whose application is still being inspected */
     uint64_t dpi_state_bytes;      /**< extra memory of one flow while it is inspected (freed when
                                         its verdict is final) */
+    uint64_t clock_resyncs;        /**< packets so far behind the clock (engine.clock_resync) that
+                                        the clock restarted from them, ending the older flows */
 } ntc_iface_stats;
 
 #ifdef __cplusplus

@@ -59,6 +59,8 @@
       "Most recently active flows copied into each snapshot for reader threads") \
     X(SNAPSHOT_MAX_HOSTS, "snapshot.max_hosts", INT, 10000, 0, 1048576, "", "hosts", \
       "Most recently active hosts copied into each snapshot") \
+    X(ENGINE_CLOCK_RESYNC, "engine.clock_resync", INT, 3600, 1, 31536000, "", "s", \
+      "A packet this far behind the clock restarts it (the flows of the old time end)") \
     X(ENGINE_HASH_SEED, "engine.hash_seed", INT, 0, 0, INT64_MAX, "", "", \
       "Seed of the flow/host hashes (0: random per engine, the safe choice)")
 

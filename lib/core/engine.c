@@ -74,6 +74,7 @@ NTC_EXPORT int ntc_engine_new(ntc_engine **out, const ntc_config *cfg)
         goto fail;
     e->active_timeout_us = (uint64_t)ntc__config_int(c, NTC__CFG_FLOW_ACTIVE_TIMEOUT) * US_PER_S;
     e->dpi_idle_us = (uint64_t)ntc__config_int(c, NTC__CFG_DPI_IDLE_GIVEUP) * US_PER_S;
+    e->resync_us = (uint64_t)ntc__config_int(c, NTC__CFG_ENGINE_CLOCK_RESYNC) * US_PER_S;
     e->replay_pct = (uint32_t)ntc__config_int(c, NTC__CFG_CAPTURE_REPLAY_SPEED);
     e->st.size = sizeof(e->st);
     ntc__list_init(&e->pending);
@@ -265,6 +266,39 @@ static void advance_clock(ntc_engine *e, uint64_t ts)
     }
 }
 
+/* Set the clock and the tick boundaries to ts (first packet, resync). */
+static void set_clock(ntc_engine *e, uint64_t ts)
+{
+    e->now_us = ts;
+    e->next_tick_us = ts - ts % US_PER_S + US_PER_S;
+    e->last_tick_us = ts - ts % US_PER_S;
+    e->tick_bytes = e->st.bytes;
+    e->tick_packets = e->st.packets;
+    uint64_t sec = ts / US_PER_S;
+    e->minute = sec / 60;
+    e->five_min = sec / 300;
+    e->hour = sec / 3600;
+    e->day = sec / 86400;
+}
+
+/* A packet far behind the clock (engine.clock_resync): the clock had been pulled forward by a
+ * bogus timestamp, or the input went back in time. Following the old clock would stamp every
+ * later packet with it and nothing would expire; so the flows and hosts of the old time end
+ * (reason flush) and the clock restarts from this packet. Counted in clock_resyncs. */
+static void resync_clock(ntc_engine *e, uint64_t ts)
+{
+    e->st.clock_resyncs++;
+    ntc__engine_log(e, NTC_LOG_WARNING,
+                    "packet time went back %.0f s (from %.6f to %.6f): flows and hosts of the "
+                    "old time ended, clock restarted",
+                    (double)(e->now_us - ts) / 1e6, (double)e->now_us / 1e6, (double)ts / 1e6);
+    struct ntc_flow *f;
+    while ((f = ntc__flow_oldest(&e->flows)) != NULL)
+        end_flow(e, f, NTC_FLOW_END_FLUSH);
+    ntc__host_table_clear(&e->hosts, host_end_cb, e);
+    set_clock(e, ts);
+}
+
 /* ---- per-packet path ---- */
 
 static ntc_host *attach_host(ntc_engine *e, const uint8_t *addr, int ipv, uint16_t vlan)
@@ -326,14 +360,9 @@ static int process(ntc_engine *e, int lt, uint64_t ts, const uint8_t *data, uint
         wirelen = caplen;
     if (e->st.packets == 0) {
         e->st.first_us = ts;
-        e->now_us = ts;
-        e->next_tick_us = ts - ts % US_PER_S + US_PER_S;
-        e->last_tick_us = ts - ts % US_PER_S;
-        uint64_t sec = ts / US_PER_S;
-        e->minute = sec / 60;
-        e->five_min = sec / 300;
-        e->hour = sec / 3600;
-        e->day = sec / 86400;
+        set_clock(e, ts);
+    } else if (ts + e->resync_us < e->now_us) {
+        resync_clock(e, ts);
     } else {
         advance_clock(e, ts);
     }

@@ -49,6 +49,7 @@ struct ntc_engine {
     ntc__app_acct cats[64];     /* interface table per category */
     uint64_t active_timeout_us;
     uint64_t dpi_idle_us;       /* dpi.idle_giveup, 0: off */
+    uint64_t resync_us;         /* engine.clock_resync */
 
     /* Clock and ticks (packet time). */
     uint64_t now_us;

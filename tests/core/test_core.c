@@ -941,6 +941,36 @@ static void reentrancy_refused(void **state)
     ntc_engine_free(e);
 }
 
+
+/* One packet stamped years ahead must not freeze the clock for the rest of the input: the next
+ * packet far behind the clock restarts it (counted), the flows of the bogus time end, and later
+ * flows get their own times and expire normally. */
+static void clock_resync_after_bogus_future(void **state)
+{
+    (void)state;
+    h_rec *r = h_rec_new();
+    ntc_engine *e = h_engine(r, NULL);
+    h_udp(e, T0, "10.0.0.1", 1001, "10.0.0.2", 2001, 0);
+    h_udp(e, T0 + 400000000ULL * SEC, "10.0.0.1", 1002, "10.0.0.2", 2002, 0); /* bogus */
+    assert_int_equal(h_stats(e).clock_resyncs, 0);
+    h_udp(e, T0 + 2 * SEC, "10.0.0.1", 1003, "10.0.0.2", 2003, 0);
+    assert_int_equal(h_stats(e).clock_resyncs, 1);
+    /* The first flow ended idle at the bogus time's tick; the bogus flow at the resync. */
+    assert_int_equal(r->nflows, 2);
+    assert_int_equal(h_count_reason(r, NTC_FLOW_END_FLUSH), 1);
+    h_udp(e, T0 + 3 * SEC, "10.0.0.1", 1004, "10.0.0.2", 2004, 0);
+    h_advance(e, T0 + 70 * SEC);
+    assert_int_equal(r->nflows, 4);
+    assert_int_equal(r->flows[2].fi.first_us, T0 + 2 * SEC);
+    assert_int_equal(r->flows[3].fi.first_us, T0 + 3 * SEC);
+    assert_int_equal(r->flows[2].reason, NTC_FLOW_END_IDLE);
+    /* A small step back (below engine.clock_resync) is just a late packet. */
+    h_udp(e, T0 + 60 * SEC, "10.0.0.1", 1005, "10.0.0.2", 2005, 0);
+    assert_int_equal(h_stats(e).clock_resyncs, 1);
+    ntc_engine_free(e);
+    free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -956,6 +986,7 @@ int main(void)
         cmocka_unit_test(snapshot_matches_engine_at_tick),
         cmocka_unit_test(snapshot_max_flows),
         cmocka_unit_test(reentrancy_refused),
+        cmocka_unit_test(clock_resync_after_bogus_future),
         cmocka_unit_test(snapshot_outlives_engine),
         cmocka_unit_test(foreach_visits_live_ones),
         cmocka_unit_test(file_pcap_same_as_ingest),

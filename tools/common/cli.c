@@ -275,6 +275,9 @@ void cli_print_summary(FILE *out, ntc_engine *eng)
                  " (%" PRIu64 " in the table, %" PRIu64 " of them local)\n",
             st.flows_total, st.flows_active, st.flows_evicted, st.hosts_total, st.hosts_active,
             st.hosts_local);
+    if (st.clock_resyncs)
+        fprintf(out, "clock restarted %" PRIu64 " time(s): packets far behind the packet clock\n",
+                st.clock_resyncs);
     if (st.kernel_received || st.kernel_dropped)
         fprintf(out, "kernel: received %" PRIu64 ", dropped %" PRIu64 ", interface drops %" PRIu64 "\n",
                 st.kernel_received, st.kernel_dropped, st.ifdrops);
