@@ -28,6 +28,14 @@ enum { CLI_EXIT_OK = 0, CLI_EXIT_RUNTIME = 1, CLI_EXIT_USAGE = 2 };
 enum { CLI_OPT_CONFIG = 1000, CLI_OPT_SET, CLI_OPT_LIST_CONFIG, CLI_OPT_VERSION, CLI_OPT_HELP,
        CLI_OPT_TOOL_BASE = 1100 };
 
+/* getopt_long entries of the common long options (put first in a tool's table). */
+#define CLI_COMMON_LONGOPTS                                        \
+    {"config", required_argument, NULL, CLI_OPT_CONFIG},           \
+    {"set", required_argument, NULL, CLI_OPT_SET},                 \
+    {"list-config", no_argument, NULL, CLI_OPT_LIST_CONFIG},       \
+    {"version", no_argument, NULL, CLI_OPT_VERSION},               \
+    {"help", no_argument, NULL, CLI_OPT_HELP}
+
 /* getopt short options string part for the common options. */
 #define CLI_SHORTOPTS "r:i:m:c:qvh"
 

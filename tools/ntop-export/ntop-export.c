@@ -150,11 +150,7 @@ static int export_main(cli_common *cp, int argc, char **argv)
     export_ctx x = {.out = stdout, .out_name = "-"};
     const char *uri = "jsonl:-";
     static const struct option longopts[] = {
-        {"config", required_argument, NULL, CLI_OPT_CONFIG},
-        {"set", required_argument, NULL, CLI_OPT_SET},
-        {"list-config", no_argument, NULL, CLI_OPT_LIST_CONFIG},
-        {"version", no_argument, NULL, CLI_OPT_VERSION},
-        {"help", no_argument, NULL, CLI_OPT_HELP},
+        CLI_COMMON_LONGOPTS,
         {"what", required_argument, NULL, OPT_WHAT},
         {"format", required_argument, NULL, OPT_FORMAT},
         {NULL, 0, NULL, 0}};

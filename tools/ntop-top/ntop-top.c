@@ -235,11 +235,7 @@ static int top_main(cli_common *c, int argc, char **argv)
     int batch = 0;
     double delay = 2, speed = 0, frames = 0;
     static const struct option longopts[] = {
-        {"config", required_argument, NULL, CLI_OPT_CONFIG},
-        {"set", required_argument, NULL, CLI_OPT_SET},
-        {"list-config", no_argument, NULL, CLI_OPT_LIST_CONFIG},
-        {"version", no_argument, NULL, CLI_OPT_VERSION},
-        {"help", no_argument, NULL, CLI_OPT_HELP},
+        CLI_COMMON_LONGOPTS,
         {"json", no_argument, NULL, OPT_JSON},
         {"speed", required_argument, NULL, OPT_SPEED},
         {NULL, 0, NULL, 0}};
