@@ -361,7 +361,7 @@ static int process(ntc_engine *e, int lt, uint64_t ts, const uint8_t *data, uint
     if (e->st.packets == 0) {
         e->st.first_us = ts;
         set_clock(e, ts);
-    } else if (ts + e->resync_us < e->now_us) {
+    } else if (ts < e->now_us && e->now_us - ts > e->resync_us) {
         resync_clock(e, ts);
     } else {
         advance_clock(e, ts);

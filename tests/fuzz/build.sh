@@ -89,6 +89,7 @@ stamp="$(
   {
     echo "$CC $("$CC" --version | head -1)"
     echo "$cflags $dep_cflags $dep_libs"
+    [ -z "${FUZZ_NDPI_SRC:-}" ] || stat -c '%Y %s' "$FUZZ_NDPI_SRC/src/lib/libndpi.a"
     printf '%s\n' "${srcs[@]}"
     cat "${srcs[@]}"
     find "$root/include" "$root/lib" -name '*.h' -print0 | sort -z | xargs -0 cat

@@ -1,6 +1,6 @@
-/* fuzz_config — the configuration parsers: ntc_config_load_file() (lines, comments, quotes, trimming,
- * over-long lines) and ntc_config_set() (integer, boolean and string values; the CIDR list of
- * host.local_networks).
+/* fuzz_config — the configuration parsers: ntc_config_load_file() (lines, comments, quotes,
+ * trimming, over-long lines) and ntc_config_set() (integer, boolean and string values; the CIDR
+ * list of host.local_networks).
  *
  * Input, read twice:
  *   1. as a configuration file, loaded into a fresh configuration;
@@ -26,7 +26,8 @@ static void check_localnets(const char *text)
         {10, 1, 2, 3},
         {192, 168, 255, 255},
         {0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1},
-        {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff},
+        {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+         0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff},
     };
     for (size_t i = 0; i < sizeof(probes) / sizeof(probes[0]); i++) {
         (void)ntc__localnets_match(&ln, 4, probes[i]);
@@ -86,7 +87,8 @@ static void check_all(const ntc_config *cfg)
         } else {
             int64_t v;
             FZ_CHECK(ntc_config_get_int(cfg, o->key, &v) == 0);
-            FZ_CHECK(o->type == NTC_CONFIG_BOOL ? (v == 0 || v == 1) : (v >= o->min && v <= o->max));
+            FZ_CHECK(o->type == NTC_CONFIG_BOOL ? (v == 0 || v == 1)
+                                                : (v >= o->min && v <= o->max));
         }
     }
     FZ_CHECK(ntc_config_option_at(n) == NULL);

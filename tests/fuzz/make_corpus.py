@@ -342,10 +342,13 @@ def engine_sessions():
                      udp4(10000 + i, 53, dns_query("h%d.example" % i), "10.0.%d.%d" % (i // 8, i % 8 + 1))))
     many.append((0x4e, udp4(10000, 53, b"late")))
     s.append(("many-flows", L_RAW, many))
-    # Link type switches (ctl bit 7) and clock steps backwards (ctl 15).
+    # Link type switches (ctl bit 7) and a clock step backwards (ctl 15).
     s.append(("linktype-switch", L_ETH, [(1, eth(tcp4(1, 2, SYN), 0x0800)),
                                          (0x81, tcp4(2, 1, SYN | ACK, b"", 1, 1, S4, C4)),
                                          (0x8f, sll(0x0800, tcp4(1, 2, ACK)))]))
+    # A packet two hours behind the clock (ctl 0x1f: engine.clock_resync), then back to the present.
+    s.append(("clock-resync", L_RAW, [(1, tcp4(5000, 80, SYN)), (1, udp4(5001, 53, dns_query("a.example"))),
+                                      (0x1f, tcp4(5000, 80, ACK)), (1, tcp4(5000, 80, FIN | ACK))]))
     s.append(("icmp", L_IPV4, [(1, ipv4(C4, S4, 1, icmp_echo(1, 1))),
                                (1, ipv4(S4, C4, 1, icmp_echo(1, 1, False))),
                                (0x5f, ipv4(C4, S4, 1, b"\x03\x03\0\0\0\0\0\0" + udp4(1, 2, b"")[:28]))]))

@@ -46,6 +46,8 @@ report() {
   echo "fuzz: $target FAILED ($1); last lines of $log:"
   grep -E "ERROR|SUMMARY|runtime error|check failed|Test unit written|^    #[0-9]" "$log" | head -40
   local a
+  a="$(grep -o '^Running: .*' "$log" | tail -n 1 | sed 's/^Running: //')"
+  [ -z "$a" ] || echo "fuzz: failing corpus file: $a (reproduce with: $bin $a)"
   for a in $(grep -o "Test unit written to [^ ]*" "$log" | sed 's/Test unit written to //'); do
     echo "fuzz: reproduce with: $bin $a"
     echo "fuzz: keep it as a regression: cp $a $corpus/"
