@@ -37,6 +37,12 @@ int ntc_flow_format_json(const ntc_flow *flow, unsigned flags, char *buf, size_t
  * by id there. */
 int ntc_host_format_json(const ntc_host *host, unsigned flags, char *buf, size_t bufsize);
 
+/** Write s as a quoted JSON string into buf, snprintf-style (returns the length needed, excluding
+ * the NUL). The result is valid JSON and valid UTF-8 whatever s holds: control characters are
+ * escaped and bytes outside valid UTF-8 sequences become U+FFFD — what the record formatters do
+ * with strings from traffic. NTC_EINVAL for a NULL s. */
+int ntc_json_string(const char *s, char *buf, size_t bufsize);
+
 #ifdef __cplusplus
 }
 #endif

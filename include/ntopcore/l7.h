@@ -140,7 +140,9 @@ size_t ntc_host_app_count(const ntc_host *host);
  * by the host. 0, or NTC_EINVAL when i is out of range. */
 int ntc_host_get_app(const ntc_host *host, size_t i, ntc_app_stats *out);
 
-/** The host's name learnt passively (DNS answers, TLS SNI, HTTP Host, DHCP, NetBIOS), or NULL. */
+/** The host's name learnt passively (DNS answers, TLS SNI, HTTP Host, DHCP, NetBIOS), or NULL.
+ * Control characters from the traffic are replaced by '?'; other bytes are as seen (not
+ * necessarily valid UTF-8). */
 const char *ntc_host_name(const ntc_host *host);
 
 #ifdef __cplusplus

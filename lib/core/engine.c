@@ -297,6 +297,7 @@ static void resync_clock(ntc_engine *e, uint64_t ts)
         end_flow(e, f, NTC_FLOW_END_FLUSH);
     ntc__host_table_clear(&e->hosts, host_end_cb, e);
     set_clock(e, ts);
+    e->st.first_us = ts; /* uptime restarts with the clock */
 }
 
 /* ---- per-packet path ---- */

@@ -82,9 +82,8 @@ static size_t utf8_len(const unsigned char *p, size_t n)
 /* A JSON string. Traffic is hostile: the output stays valid JSON and valid UTF-8 (RFC 8259)
  * whatever the bytes — control characters are escaped, and each byte that is not part of a valid
  * UTF-8 sequence becomes U+FFFD. */
-static void jstr(jbuf *j, const char *name, int id, const char *s)
+static void jstr_value(jbuf *j, const char *s)
 {
-    jkey(j, name, id);
     jraw(j, "\"");
     const unsigned char *p = (const unsigned char *)s;
     size_t n = strlen(s), run = 0, i = 0;
@@ -110,6 +109,12 @@ static void jstr(jbuf *j, const char *name, int id, const char *s)
     if (run)
         jraw(j, "%.*s", (int)run, (const char *)p + n - run);
     jraw(j, "\"");
+}
+
+static void jstr(jbuf *j, const char *name, int id, const char *s)
+{
+    jkey(j, name, id);
+    jstr_value(j, s);
 }
 
 static void jaddr(jbuf *j, int ipv, const char *v4name, int v4id, const char *v6name, int v6id,
@@ -287,4 +292,15 @@ NTC_EXPORT int ntc_host_format_json(const ntc_host *host, unsigned flags, char *
         j.first = 0;
     }
     return jfinish(&j);
+}
+
+NTC_EXPORT int ntc_json_string(const char *s, char *buf, size_t bufsize)
+{
+    if (!s || (!buf && bufsize))
+        return NTC_EINVAL;
+    jbuf j = {buf, bufsize, 0, 0, 1};
+    jstr_value(&j, s);
+    if (j.cap)
+        j.buf[j.len < j.cap ? j.len : j.cap - 1] = 0;
+    return j.len > INT32_MAX ? INT32_MAX : (int)j.len;
 }

@@ -88,7 +88,9 @@ void ntc__host_set_name(ntc__host_table *t, ntc_host *h, const char *name, size_
     char *n = malloc(len + 1);
     if (!n)
         return;
-    memcpy(n, name, len);
+    /* Names come from traffic: no control characters (they would reach terminals and logs). */
+    for (size_t i = 0; i < len; i++)
+        n[i] = ((unsigned char)name[i] < 0x20 || name[i] == 0x7f) ? '?' : name[i];
     n[len] = 0;
     t->extra_bytes -= h->name ? strlen(h->name) + 1 : 0;
     free(h->name);

@@ -1178,10 +1178,28 @@ static void test_snapshot_outlives_engine(void **state)
     ntc_snapshot_release(s);
 }
 
+/* ntc_json_string: quoted, escaped, valid UTF-8 whatever the bytes; snprintf-style length. */
+static void test_json_string(void **state)
+{
+    (void)state;
+    char buf[64];
+    const char *in = "a\"b\\c\x01\xff\xc3\xa9\xed\xa0\x80";
+    const char *want = "\"a\\\"b\\\\c\\u0001\\ufffd\xc3\xa9\\ufffd\\ufffd\\ufffd\"";
+    int n = ntc_json_string(in, buf, sizeof(buf));
+    assert_int_equal(n, (int)strlen(want));
+    assert_string_equal(buf, want);
+    char tiny[4];
+    assert_int_equal(ntc_json_string(in, tiny, sizeof(tiny)), n);
+    assert_int_equal(strlen(tiny), 3);
+    assert_int_equal(ntc_json_string(in, NULL, 0), n);
+    assert_int_equal(ntc_json_string(NULL, buf, sizeof(buf)), NTC_EINVAL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_version),
+        cmocka_unit_test(test_json_string),
         cmocka_unit_test(test_strerror),
         cmocka_unit_test(test_names),
         cmocka_unit_test(test_l7_names),

@@ -167,6 +167,12 @@ int cli_check_sources(cli_common *c)
         fprintf(stderr, "%s: no input: give -r FILE or -i IFACE (see --help)\n", c->prog);
         return -1;
     }
+    if (c->nfiles && c->nifaces) {
+        /* Packet time: a file's timestamps and the live clock are different timelines. */
+        fprintf(stderr, "%s: -r and -i cannot be mixed: capture files and live interfaces run on "
+                        "different clocks (use one or the other)\n", c->prog);
+        return -1;
+    }
     return 0;
 }
 

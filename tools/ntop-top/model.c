@@ -192,6 +192,8 @@ static double window_rate(const model *m, const hist_ent *e, int k, double windo
         lo = e->first_seq;
     for (uint64_t j = s; j-- > lo;) {
         uint64_t tj = m->times[j % HIST_LEN];
+        if (tj == 0)
+            break; /* the empty snapshot published before the first packet: no sample */
         if (tj + win <= now)
             return (double)(v - e->v[j % HIST_LEN][k]) * 8.0 / ((double)(now - tj) / US);
     }
@@ -209,7 +211,10 @@ static hist_ent *hist_record(rate_ctx *c, uint64_t key, uint64_t v0, uint64_t v1
     hist_ent *o = hist_find(c->old, key);
     hist_ent *e = hist_insert(c->cur, key);
     uint64_t s = m->seq;
-    if (o && o->last_seq + HIST_LEN > s) {
+    /* A counter that went down belongs to a new entry with the same key (a host purged and seen
+     * again, a clock resync): its history starts afresh. */
+    if (o && o->last_seq + HIST_LEN > s && v0 >= o->v[o->last_seq % HIST_LEN][0] &&
+        v1 >= o->v[o->last_seq % HIST_LEN][1]) {
         *e = *o;
         for (uint64_t j = o->last_seq + 1; j < s; j++) { /* absent meanwhile: unchanged */
             e->v[j % HIST_LEN][0] = o->v[o->last_seq % HIST_LEN][0];

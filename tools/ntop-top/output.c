@@ -1,6 +1,7 @@
 /* ntop-top batch output: text frames (as on screen, every row) and JSON frames (one object per
  * line, the same fields with raw numbers). */
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "top.h"
@@ -79,19 +80,23 @@ int print_text_frame(FILE *out, model *m, const frame_src *src, unsigned frame_n
     return ferror(out) ? -1 : 0;
 }
 
+/* A JSON string that stays valid UTF-8 whatever the traffic put in it (the library's escaper). */
 static void jstr(FILE *out, const char *s)
 {
-    fputc('"', out);
-    for (; s && *s; s++) {
-        unsigned char ch = (unsigned char)*s;
-        if (ch == '"' || ch == '\\')
-            fprintf(out, "\\%c", ch);
-        else if (ch < 0x20)
-            fprintf(out, "\\u%04x", ch);
-        else
-            fputc(ch, out);
+    char small[512];
+    int n = ntc_json_string(s ? s : "", small, sizeof(small));
+    if (n < 0)
+        return;
+    if ((size_t)n < sizeof(small)) {
+        fputs(small, out);
+        return;
     }
-    fputc('"', out);
+    char *big = malloc((size_t)n + 1);
+    if (big && ntc_json_string(s, big, (size_t)n + 1) == n)
+        fputs(big, out);
+    else
+        fputs("\"\"", out);
+    free(big);
 }
 
 static void jkv_str(FILE *out, const char *k, const char *v)

@@ -94,8 +94,14 @@ static void put(int y, const char *s, attr_t at)
 {
     if (y < 0 || y >= LINES)
         return;
+    /* Strings from traffic (metadata, names) must not move the cursor or drive the terminal. */
+    char clean[1024];
+    size_t i = 0;
+    for (; s[i] && i + 1 < sizeof(clean); i++)
+        clean[i] = ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) ? ' ' : s[i];
+    clean[i] = 0;
     attron(at);
-    mvaddnstr(y, 0, s, COLS);
+    mvaddnstr(y, 0, clean, COLS);
     attroff(at);
 }
 
@@ -464,13 +470,18 @@ static void draw(top_app *a, int filter_edit)
 
 /* ---- keys ---- */
 
-static void filter_edit(top_app *a)
+static void filter_edit(top_app *a, volatile sig_atomic_t *quit)
 {
     model *m = &a->m;
-    timeout(-1);
+    timeout(500); /* a signal (SIGINT/SIGTERM) must still end the program while typing */
     for (;;) {
         draw(a, 1);
         int ch = getch();
+        if (ch == ERR) {
+            if (*quit)
+                return;
+            continue;
+        }
         size_t n = strlen(m->filter);
         if (ch == '\n' || ch == KEY_ENTER || ch == '\r')
             break;
@@ -542,7 +553,7 @@ void ui_loop(top_app *a, volatile sig_atomic_t *quit)
             model_refresh(m);
             break;
         case 'r': m->sort_asc[U.view] = !m->sort_asc[U.view]; model_refresh(m); break;
-        case '/': filter_edit(a); break;
+        case '/': filter_edit(a, quit); break;
         case 27:
             if (U.detail)
                 U.detail = 0;
