@@ -527,7 +527,10 @@ static int pace_files(ntc_engine *e, int timeout_ms, uint64_t *limit, char *err,
         return r;
     }
     uint64_t wall = ntc__mono_us();
-    if (!e->replay_started) {
+    /* Start, or re-anchor after a jump of the input's time (a step back, or a gap longer than
+     * engine.clock_resync): paced replay goes on from the packet after the jump. */
+    if (!e->replay_started || (e->st.packets > 0 && (next + e->resync_us < e->now_us ||
+                                                     next > e->now_us + e->resync_us))) {
         e->replay_started = 1;
         e->replay_origin_pkt = next;
         e->replay_origin_wall = wall;
@@ -535,8 +538,10 @@ static int pace_files(ntc_engine *e, int timeout_ms, uint64_t *limit, char *err,
     *limit = e->replay_origin_pkt + (wall - e->replay_origin_wall) * e->replay_pct / 100u;
     if (next > *limit && ntc__capture_live_count(e->cap) == 0 && timeout_ms != 0) {
         uint64_t wait_us = (next - *limit) * 100u / e->replay_pct + 1;
-        if (timeout_ms > 0 && wait_us > (uint64_t)timeout_ms * 1000u)
-            wait_us = (uint64_t)timeout_ms * 1000u;
+        /* Never sleep long: ntc_engine_stop() is checked between polls. */
+        uint64_t cap_us = timeout_ms > 0 ? (uint64_t)timeout_ms * 1000u : 100000u;
+        if (wait_us > cap_us)
+            wait_us = cap_us;
         if (e->st.packets > 0)
             advance_clock(e, *limit);
         struct timespec ts = {(time_t)(wait_us / US_PER_S), (long)(wait_us % US_PER_S) * 1000};

@@ -437,6 +437,8 @@ int model_update(model *m, ntc_snapshot *snap)
         double r = -1;
         for (uint64_t j = m->seq; j-- > lo;) {
             uint64_t tj = m->times[j % HIST_LEN];
+            if (tj == 0)
+                break; /* the empty snapshot published before the first packet: no sample */
             if (tj + win <= now) {
                 r = (double)(m->st.bytes - m->ifbytes[j % HIST_LEN]) * 8.0 / ((double)(now - tj) / US);
                 break;
@@ -459,8 +461,11 @@ int model_update(model *m, ntc_snapshot *snap)
     while (cap < need)
         cap *= 2;
     hist_tab cur = {calloc(cap, sizeof(hist_ent)), cap, 0};
-    if (!cur.e)
+    if (!cur.e) {
+        /* The rows point into the snapshot just released: show nothing rather than freed memory. */
+        m->nflows = m->nhosts = m->napps = 0;
         return -1;
+    }
     rate_ctx rc = {m, &m->hist, &cur};
 
     name_ent *names;

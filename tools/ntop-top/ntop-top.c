@@ -104,6 +104,8 @@ static void batch_tick(void *user, ntc_tick t, uint64_t now_us)
         model_update(&a->m, ntc_engine_snapshot_acquire(a->eng));
     if (!a->next_frame_us)
         a->next_frame_us = ntc_snapshot_time(a->m.snap) - 1000000u + a->delay_us; /* from 1st tick */
+    else if (a->next_frame_us > now_us + 2 * a->delay_us)
+        a->next_frame_us = now_us; /* the packet clock went back (resync): frames go on from here */
     if (now_us >= a->next_frame_us) {
         while (a->next_frame_us <= now_us)
             a->next_frame_us += a->delay_us;
