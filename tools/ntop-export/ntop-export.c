@@ -26,7 +26,7 @@ static void usage(FILE *out)
             "Usage: ntop-export [-r FILE]... [-i IFACE]... [-m NETS] [-c COUNT] [-o URI]\n"
             "                   [--what flows|hosts|apps|categories] [--format names|nprobe]\n"
             "                   [--config FILE] [--set KEY=VALUE]... [-q] [-v] [EXPRESSION]\n"
-            "Read packets from capture files and/or live interfaces and write one JSON object per\n"
+            "Read packets from capture files or live interfaces and write one JSON object per\n"
             "flow when it ends (idle, evicted, active timeout) and for every flow left at the end.\n"
             "\n"
             "  -r FILE          read a pcap/pcapng file (repeatable; files are merged in time order)\n"
