@@ -58,7 +58,8 @@ ntc_config *ntc_config_new(void);
 /** Free a configuration. ntc_config_free(NULL) is a no-op. */
 void ntc_config_free(ntc_config *cfg);
 
-/** Set an INT option. NTC_ENOKEY, NTC_ETYPE or NTC_ERANGE on error (see ntc_config_errmsg()). */
+/** Set an INT option. NTC_ENOKEY, NTC_ETYPE or NTC_ERANGE on error (see ntc_config_errmsg());
+ * NTC_EINVAL for a NULL configuration or key (also for the other setters). */
 int ntc_config_set_int(ntc_config *cfg, const char *key, int64_t value);
 
 /** Set a BOOL option (value is 0 or 1). */
@@ -71,7 +72,8 @@ int ntc_config_set_string(ntc_config *cfg, const char *key, const char *value);
 /** Set any option from its text form, parsing according to the option's type. */
 int ntc_config_set(ntc_config *cfg, const char *key, const char *text);
 
-/** Read an INT or BOOL option into *out. */
+/** Read an INT or BOOL option into *out. NTC_ENOKEY for an unknown key, NTC_ETYPE for a STRING
+ * option, NTC_EINVAL for NULL arguments. */
 int ntc_config_get_int(const ntc_config *cfg, const char *key, int64_t *out);
 
 /** Read a STRING option. Returns NULL if the key is unknown or not a string. Borrowed. */

@@ -96,7 +96,7 @@ const char *ntc__config_str(const ntc_config *cfg, ntc__cfg_id id)
 
 static int lookup(ntc_config *cfg, const char *key, ntc_config_type want, int *idx)
 {
-    if (!cfg)
+    if (!cfg || !key)
         return NTC_EINVAL;
     int i = find_index(key);
     if (i < 0) {
@@ -181,9 +181,15 @@ NTC_EXPORT int ntc_config_set(ntc_config *cfg, const char *key, const char *text
         char *end;
         errno = 0;
         long long v = strtoll(text, &end, 10);
-        if (errno || end == text || *end) {
+        if (end == text || *end) {
             ntc__fmt(cfg->errmsg, sizeof(cfg->errmsg), "'%s' takes an integer, not '%s'", key, text);
             return NTC_ETYPE;
+        }
+        if (errno == ERANGE) {
+            const ntc_config_option *o = &options[i];
+            ntc__fmt(cfg->errmsg, sizeof(cfg->errmsg),
+                     "'%s' = %s is out of range [%" PRId64 ", %" PRId64 "]", key, text, o->min, o->max);
+            return NTC_ERANGE;
         }
         return ntc_config_set_int(cfg, key, v);
     }
@@ -203,9 +209,13 @@ NTC_EXPORT int ntc_config_set(ntc_config *cfg, const char *key, const char *text
 
 NTC_EXPORT int ntc_config_get_int(const ntc_config *cfg, const char *key, int64_t *out)
 {
+    if (!cfg || !key || !out)
+        return NTC_EINVAL;
     int i = find_index(key);
-    if (!cfg || !out || i < 0 || options[i].type == NTC_CONFIG_STRING)
-        return i < 0 ? NTC_ENOKEY : NTC_EINVAL;
+    if (i < 0)
+        return NTC_ENOKEY;
+    if (options[i].type == NTC_CONFIG_STRING)
+        return NTC_ETYPE;
     *out = cfg->ints[i];
     return 0;
 }

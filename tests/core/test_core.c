@@ -971,6 +971,28 @@ static void clock_resync_after_bogus_future(void **state)
     free(r);
 }
 
+
+/* Error codes of the config API, one per kind of mistake. */
+static void config_error_codes(void **state)
+{
+    (void)state;
+    ntc_config *c = ntc_config_new();
+    int64_t v;
+    assert_int_equal(ntc_config_set(c, NULL, "1"), NTC_EINVAL);
+    assert_int_equal(ntc_config_set_int(c, NULL, 1), NTC_EINVAL);
+    assert_int_equal(ntc_config_set(c, "no.such", "1"), NTC_ENOKEY);
+    assert_int_equal(ntc_config_set(c, "flow.max", "abc"), NTC_ETYPE);
+    assert_int_equal(ntc_config_set(c, "flow.max", "99999999999999999999999"), NTC_ERANGE);
+    assert_non_null(strstr(ntc_config_errmsg(c), "flow.max"));
+    assert_int_equal(ntc_config_set(c, "flow.max", "0"), NTC_ERANGE);
+    assert_int_equal(ntc_config_get_int(c, "host.local_networks", &v), NTC_ETYPE);
+    assert_int_equal(ntc_config_get_int(c, "no.such", &v), NTC_ENOKEY);
+    assert_int_equal(ntc_config_get_int(c, NULL, &v), NTC_EINVAL);
+    assert_int_equal(ntc_config_get_int(c, "flow.max", &v), 0);
+    assert_int_equal(v, 131072);
+    ntc_config_free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -986,6 +1008,7 @@ int main(void)
         cmocka_unit_test(snapshot_matches_engine_at_tick),
         cmocka_unit_test(snapshot_max_flows),
         cmocka_unit_test(reentrancy_refused),
+        cmocka_unit_test(config_error_codes),
         cmocka_unit_test(clock_resync_after_bogus_future),
         cmocka_unit_test(snapshot_outlives_engine),
         cmocka_unit_test(foreach_visits_live_ones),
