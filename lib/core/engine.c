@@ -408,7 +408,7 @@ static int process(ntc_engine *e, int lt, uint64_t ts, const uint8_t *data, uint
     struct ntc_flow *f = ntc__flow_find(&e->flows, &p, hash, &dir);
     if (!f && !(f = new_flow(e, &p, hash, &dir)))
         return NTC_ENOMEM;
-    if (ntc__flow_orient(&e->flows, f, &p, &dir)) {
+    if (ntc__flow_orient(f, &p, &dir)) {
         uint16_t t = f->host_app[0];
         f->host_app[0] = f->host_app[1];
         f->host_app[1] = t;
@@ -416,7 +416,7 @@ static int process(ntc_engine *e, int lt, uint64_t ts, const uint8_t *data, uint
             ntc__l7_swapped(e, f);
     }
     uint64_t prev_s = f->last_us / US_PER_S;
-    ntc__flow_update(&e->flows, f, &p, &dir, e->now_us);
+    ntc__flow_update(&e->flows, f, &p, dir, e->now_us);
     if (f->dpi) {
         if (ntc__dpi_packet(e->dpi, f, &p, e->now_us)) {
             verdict_done(e, f);

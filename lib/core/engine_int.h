@@ -68,7 +68,6 @@ struct ntc_engine {
 
     int in_cb;                  /* > 0 while one of the caller's callbacks runs */
     atomic_int stop;
-    int first_error;
 
     /* Snapshots for reader threads. */
     pthread_mutex_t snap_lock;

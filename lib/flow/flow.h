@@ -31,8 +31,7 @@ enum { NTC__FLOW_LRU_NORMAL = 0, NTC__FLOW_LRU_SHORT = 1 };
 enum {
     NTC__FLOW_CLI_SYN = 1,   /* the client sent a SYN (orientation is certain) */
     NTC__FLOW_CLI_FIN = 2,
-    NTC__FLOW_SRV_FIN = 4,
-    NTC__FLOW_SEEN_SRV = 8   /* the server has sent at least one packet */
+    NTC__FLOW_SRV_FIN = 4
 };
 
 struct ntc_flow {
@@ -90,10 +89,10 @@ struct ntc_flow *ntc__flow_create(ntc__flow_table *t, const ntc__pkt *p, uint32_
 /** Before accounting a packet: a SYN from the side taken as server makes it the client after all.
  * Swaps the flow's key, counters, flags and host pointers (and their active/total flow counts),
  * sets *dir to 0 and returns 1; the caller fixes what it keeps per direction (L7 tables). */
-int ntc__flow_orient(ntc__flow_table *t, struct ntc_flow *f, const ntc__pkt *p, int *dir);
+int ntc__flow_orient(struct ntc_flow *f, const ntc__pkt *p, int *dir);
 
 /** Account one packet (direction dir) to the flow: counters, TCP flags and state, LRU position. */
-void ntc__flow_update(ntc__flow_table *t, struct ntc_flow *f, const ntc__pkt *p, int *dir,
+void ntc__flow_update(ntc__flow_table *t, struct ntc_flow *f, const ntc__pkt *p, int dir,
                       uint64_t now);
 
 /** The longest-idle flow over both lists, or NULL. */

@@ -256,9 +256,8 @@ static void tcp_track(ntc__flow_table *t, struct ntc_flow *f, const ntc__pkt *p,
     set_lru(t, f, tcp_lru_class(st));
 }
 
-int ntc__flow_orient(ntc__flow_table *t, struct ntc_flow *f, const ntc__pkt *p, int *dir)
+int ntc__flow_orient(struct ntc_flow *f, const ntc__pkt *p, int *dir)
 {
-    (void)t;
     if (p->l4_proto == 6 && *dir == 1 && (p->tcp_flags & 0x12) == 0x02 &&
         !(f->flags & NTC__FLOW_CLI_SYN)) {
         /* A SYN from the side taken as server: it is the client after all. */
@@ -269,17 +268,14 @@ int ntc__flow_orient(ntc__flow_table *t, struct ntc_flow *f, const ntc__pkt *p, 
     return 0;
 }
 
-void ntc__flow_update(ntc__flow_table *t, struct ntc_flow *f, const ntc__pkt *p, int *dir,
+void ntc__flow_update(ntc__flow_table *t, struct ntc_flow *f, const ntc__pkt *p, int d,
                       uint64_t now)
 {
-    int d = *dir;
     f->pkts[d]++;
     f->bytes[d] += p->ip_len;
     f->tcp_flags[d] |= p->tcp_flags;
     if (p->frag)
         f->fragments++;
-    if (d == 1)
-        f->flags |= NTC__FLOW_SEEN_SRV;
     if (p->l4_proto == 6)
         tcp_track(t, f, p, d);
     /* The LRU order only needs one-second precision (expiry runs on one-second ticks): move the

@@ -69,14 +69,19 @@ void ntc__host_free(ntc__host_table *t, ntc_host *h)
     free(h);
 }
 
-ntc_host *ntc__host_find(ntc__host_table *t, int ip_version, const uint8_t *addr, uint16_t vlan)
+static ntc_host *find_hashed(ntc__host_table *t, uint32_t hv, int ip_version, const uint8_t *addr,
+                             uint16_t vlan)
 {
-    uint32_t hv = host_hash(t, ip_version, addr, vlan);
     for (ntc_host *h = t->buckets[hv & t->mask]; h; h = h->hnext)
         if (h->hash == hv && h->vlan == vlan && h->ip_version == ip_version &&
             memcmp(h->addr, addr, 16) == 0)
             return h;
     return NULL;
+}
+
+ntc_host *ntc__host_find(ntc__host_table *t, int ip_version, const uint8_t *addr, uint16_t vlan)
+{
+    return find_hashed(t, host_hash(t, ip_version, addr, vlan), ip_version, addr, vlan);
 }
 
 void ntc__host_set_name(ntc__host_table *t, ntc_host *h, const char *name, size_t len)
@@ -213,10 +218,10 @@ static int evict_one(ntc__host_table *t, int k, void (*end_fn)(void *u, const nt
 ntc_host *ntc__host_get(ntc__host_table *t, int ip_version, const uint8_t *addr, uint16_t vlan,
                         uint64_t now, void (*end_fn)(void *u, const ntc_host *h), void *u)
 {
-    ntc_host *found = ntc__host_find(t, ip_version, addr, vlan);
+    uint32_t hv = host_hash(t, ip_version, addr, vlan);
+    ntc_host *found = find_hashed(t, hv, ip_version, addr, vlan);
     if (found)
         return found;
-    uint32_t hv = host_hash(t, ip_version, addr, vlan);
     if (t->lru[0].count + t->lru[1].count >= t->max) {
         /* The longest-idle host of either list goes first. */
         ntc__lnode *r = ntc__list_first(&t->lru[0]), *l = ntc__list_first(&t->lru[1]);
