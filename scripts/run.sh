@@ -9,11 +9,16 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh
 [ -d build ] || meson setup build --buildtype=release >/dev/null
 ninja -C build >/dev/null
+tty=1
+[ -t 0 ] && [ -t 1 ] || tty=0
 if [ $# -eq 0 ]; then
-  set -- -r build/tests/data/sample.pcap -m 192.168.1.0/24 --speed 10
+  set -- -r build/tests/data/sample.pcap -m 192.168.1.0/24
+  # On a terminal, replay at ten times the recorded pace; in batch, read it at once.
+  [ $tty = 1 ] && set -- "$@" --speed 10
 fi
-# Without a terminal (CI, a pipe) the screen cannot open: print one batch frame instead.
-if [ ! -t 0 ] || [ ! -t 1 ]; then
+# Without a terminal (CI, a pipe) the screen cannot open: print one batch frame (the end of a
+# capture file, or the first seconds of a live interface) instead.
+if [ $tty = 0 ]; then
   case " $* " in *" -b "*) ;; *) set -- -b -n 1 "$@" ;; esac
 fi
 exec build/tools/ntop-top "$@"
