@@ -6,6 +6,7 @@ set -euo pipefail
 PKGS=(
   gcc g++ meson ninja-build pkg-config scdoc    # toolchain, man pages
   libpcap-dev libndpi-dev libcmocka-dev         # libraries we build on
+  nettle-dev                                    # SHA-1/base64 for Community ID
   libncurses-dev tmux                           # ntop-top (screen), its tmux tests
   libndpi-bin tshark                            # reference tools the tests compare against
   iproute2 iputils-ping                         # network namespaces for live-capture tests

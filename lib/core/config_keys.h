@@ -15,6 +15,14 @@
       "Idle timeout of TCP flows closed (FIN both ways, RST) or never established") \
     X(FLOW_ACTIVE_TIMEOUT, "flow.active_timeout", INT, 0, 0, 86400, "", "s", \
       "Report a flow still active after this long, and again every period (0: never)") \
+    X(FLOW_ANALYTICS, "flow.analytics", BOOL, 1, 0, 1, "", "", \
+      "Per-flow analytics: TCP health, latency, throughput, conn state, size/IAT statistics") \
+    X(FLOW_FIRST_PACKETS, "flow.first_packets", INT, 10, 0, 64, "", "packets", \
+      "Size, direction and inter-arrival time kept for this many first packets of each flow") \
+    X(FLOW_MAX_LATENCY_MS, "flow.max_latency_ms", INT, 5000, 1, 3600000, "", "ms", \
+      "Network and application latencies above this are dropped as not meaningful") \
+    X(FLOW_COMMUNITY_ID_SEED, "flow.community_id_seed", INT, 0, 0, 65535, "", "", \
+      "Seed of the Community ID flow hash (must match the other tools that compute it)") \
     X(HOST_MAX, "host.max", INT, 65536, 1, 16777216, "", "hosts", \
       "Most hosts held at once; when full the longest-idle host without flows is evicted") \
     X(HOST_LOCAL_IDLE_TIMEOUT, "host.local_idle_timeout", INT, 300, 1, 604800, "", "s", \

@@ -25,6 +25,7 @@ struct ntc_snapshot {
     ntc_iface_stats iface;
     size_t nflows, nhosts;
     struct ntc_flow *flows;
+    void *anas;                   /* the flows' analytics blocks, flows.ana_size bytes each */
     struct ntc_host *hosts;
     ntc__host_local *host_locals;
     ntc__app_acct *apps, *cats;   /* copies of the interface tables */

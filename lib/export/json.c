@@ -198,6 +198,102 @@ static void json_l7(jbuf *j, const ntc_flow *flow)
     }
 }
 
+/* Milliseconds from microseconds, as a JSON number with 3 decimals. */
+static void jms(jbuf *j, const char *name, int id, uint64_t us)
+{
+    jkey(j, name, id);
+    jraw(j, "%" PRIu64 ".%03u", us / 1000, (unsigned)(us % 1000));
+}
+
+static void jdbl(jbuf *j, const char *name, int id, double v, int decimals)
+{
+    jkey(j, name, id);
+    jraw(j, "%.*f", decimals, v);
+}
+
+/* Flow analytics (flow.analytics): TCP health, latency, throughput, state, statistics. */
+static void json_analytics(jbuf *j, const ntc_flow *flow, const ntc_flow_info *f)
+{
+    ntc_flow_analytics a = {.size = sizeof(a)};
+    if (ntc_flow_get_analytics(flow, &a) != 0 || !a.available)
+        return;
+    jstr(j, "FLOW_STATE", 0, ntc_flow_state_text(flow));
+    if (f->l4_proto == 6 || f->l4_proto == 17)
+        jstr(j, "CONN_STATE", 0, ntc_conn_state_name(a.conn_state));
+    if (f->l4_proto == 6)
+        jstr(j, "CONN_HISTORY", 0, a.history);
+    if (a.community_id[0])
+        jstr(j, "COMMUNITY_ID", 0, a.community_id);
+    if (f->l4_proto == 6) {
+        jnum(j, "RETRANSMITTED_IN_PKTS", NTOP_ID(109), a.retransmissions[0]);
+        jnum(j, "RETRANSMITTED_OUT_PKTS", NTOP_ID(110), a.retransmissions[1]);
+        jnum(j, "OOORDER_IN_PKTS", NTOP_ID(111), a.out_of_order[0]);
+        jnum(j, "OOORDER_OUT_PKTS", NTOP_ID(112), a.out_of_order[1]);
+        jnum(j, "TCP_LOST_IN_PKTS", 0, a.lost_segments[0]);
+        jnum(j, "TCP_LOST_OUT_PKTS", 0, a.lost_segments[1]);
+        jnum(j, "TCP_ZERO_WINDOW_IN_PKTS", 0, a.zero_windows[0]);
+        jnum(j, "TCP_ZERO_WINDOW_OUT_PKTS", 0, a.zero_windows[1]);
+        jnum(j, "TCP_KEEPALIVE_IN_PKTS", 0, a.keepalives[0]);
+        jnum(j, "TCP_KEEPALIVE_OUT_PKTS", 0, a.keepalives[1]);
+        jnum(j, "TCP_DUP_ACK_IN_PKTS", 0, a.duplicate_acks[0]);
+        jnum(j, "TCP_DUP_ACK_OUT_PKTS", 0, a.duplicate_acks[1]);
+        if (a.client_nw_latency_us)
+            jms(j, "CLIENT_NW_LATENCY_MS", NTOP_ID(123), a.client_nw_latency_us);
+        if (a.server_nw_latency_us)
+            jms(j, "SERVER_NW_LATENCY_MS", NTOP_ID(124), a.server_nw_latency_us);
+        if (a.tls_handshake_us)
+            jms(j, "TLS_HANDSHAKE_MS", 0, a.tls_handshake_us);
+    }
+    if (a.appl_latency_us)
+        jms(j, "APPL_LATENCY_MS", NTOP_ID(125), a.appl_latency_us);
+    uint32_t lmax = NTC__MAX(a.len_max[0], a.len_max[1]);
+    uint32_t lmin = f->cli2srv_packets && f->srv2cli_packets ? NTC__MIN(a.len_min[0], a.len_min[1])
+                    : f->cli2srv_packets                     ? a.len_min[0]
+                                                             : a.len_min[1];
+    jnum(j, "LONGEST_FLOW_PKT", NTOP_ID(107), lmax);
+    jnum(j, "SHORTEST_FLOW_PKT", NTOP_ID(108), lmin);
+    double dur = (double)(f->last_us - f->first_us) / 1e6;
+    static const char *const pre[2] = {"SRC_TO_DST_", "DST_TO_SRC_"};
+    static const int max_id[2] = {NTOP_ID(82), NTOP_ID(85)}, avg_id[2] = {NTOP_ID(84), NTOP_ID(87)};
+    uint64_t bytes[2] = {f->cli2srv_bytes, f->srv2cli_bytes};
+    uint64_t pkts[2] = {f->cli2srv_packets, f->srv2cli_packets};
+    char name[64];
+    for (int d = 0; d < 2; d++) {
+#define NAME(suffix) (snprintf(name, sizeof(name), "%s%s", pre[d], suffix), name)
+        jdbl(j, NAME("MAX_THROUGHPUT"), max_id[d], a.peak_bps[d], 0);
+        jdbl(j, NAME("AVG_THROUGHPUT"), avg_id[d], dur > 0 ? (double)bytes[d] * 8.0 / dur : 0, 0);
+        if (!pkts[d])
+            continue;
+        jnum(j, NAME("PKT_LEN_MIN"), 0, a.len_min[d]);
+        jnum(j, NAME("PKT_LEN_MAX"), 0, a.len_max[d]);
+        jdbl(j, NAME("PKT_LEN_AVG"), 0, a.len_mean[d], 1);
+        jdbl(j, NAME("PKT_LEN_STDDEV"), 0, a.len_stddev[d], 1);
+        if (pkts[d] < 2)
+            continue;
+        jms(j, NAME("IAT_MIN_MS"), 0, a.iat_min_us[d]);
+        jms(j, NAME("IAT_MAX_MS"), 0, a.iat_max_us[d]);
+        jdbl(j, NAME("IAT_AVG_MS"), 0, a.iat_mean_us[d] / 1000.0, 3);
+        jdbl(j, NAME("IAT_STDDEV_MS"), 0, a.iat_stddev_us[d] / 1000.0, 3);
+#undef NAME
+    }
+    ntc_packet_sample ps[64];
+    size_t n = ntc_flow_first_packets(flow, ps, sizeof(ps) / sizeof(ps[0]));
+    if (n) {
+        jkey(j, "FIRST_PKTS_DIR", 0);
+        for (size_t i = 0; i < n; i++)
+            jraw(j, "%s%u", i ? "," : "[", ps[i].direction);
+        jraw(j, "]");
+        jkey(j, "FIRST_PKTS_LEN", 0);
+        for (size_t i = 0; i < n; i++)
+            jraw(j, "%s%u", i ? "," : "[", ps[i].ip_len);
+        jraw(j, "]");
+        jkey(j, "FIRST_PKTS_IAT_MS", 0);
+        for (size_t i = 0; i < n; i++)
+            jraw(j, "%s%u.%03u", i ? "," : "[", ps[i].iat_us / 1000, ps[i].iat_us % 1000);
+        jraw(j, "]");
+    }
+}
+
 NTC_EXPORT int ntc_flow_format_json(const ntc_flow *flow, unsigned flags, char *buf, size_t bufsize)
 {
     if (!flow || (!buf && bufsize))
@@ -227,6 +323,7 @@ NTC_EXPORT int ntc_flow_format_json(const ntc_flow *flow, unsigned flags, char *
         jnum(&j, "SERVER_TCP_FLAGS", NTOP_ID(79), f.srv_tcp_flags);
     }
     json_l7(&j, flow);
+    json_analytics(&j, flow, &f);
     return jfinish(&j);
 }
 
