@@ -361,6 +361,28 @@ NTC_EXPORT int ntc_host_format_json(const ntc_host *host, unsigned flags, char *
     const char *name = ntc_host_name(host);
     if (name)
         jstr(&j, "NAME", 0, name);
+    if (h.is_local) {
+        /* Local hosts: traffic leaving/entering the local networks, peak throughput, and the
+         * TCP health of what they sent and received (flow analytics). */
+        jnum(&j, "UPLOAD_BYTES", 0, h.upload_bytes);
+        jnum(&j, "DOWNLOAD_BYTES", 0, h.download_bytes);
+        jdbl(&j, "PEAK_BPS_SENT", 0, h.peak_bps[0], 0);
+        jdbl(&j, "PEAK_BPS_RCVD", 0, h.peak_bps[1], 0);
+        static const char *const sfx[2] = {"SENT", "RCVD"};
+        char key[48];
+        for (int d = 0; d < 2; d++) {
+            snprintf(key, sizeof(key), "TCP_RETRANSMITTED_PKTS_%s", sfx[d]);
+            jnum(&j, key, 0, h.tcp_retransmissions[d]);
+            snprintf(key, sizeof(key), "TCP_OOORDER_PKTS_%s", sfx[d]);
+            jnum(&j, key, 0, h.tcp_out_of_order[d]);
+            snprintf(key, sizeof(key), "TCP_LOST_PKTS_%s", sfx[d]);
+            jnum(&j, key, 0, h.tcp_lost_segments[d]);
+            snprintf(key, sizeof(key), "TCP_ZERO_WINDOW_PKTS_%s", sfx[d]);
+            jnum(&j, key, 0, h.tcp_zero_windows[d]);
+            snprintf(key, sizeof(key), "TCP_KEEPALIVE_PKTS_%s", sfx[d]);
+            jnum(&j, key, 0, h.tcp_keepalives[d]);
+        }
+    }
     size_t napps = ntc_host_app_count(host);
     if (napps) {
         /* Local hosts: traffic per application, from the host's side. */
