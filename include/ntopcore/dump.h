@@ -96,8 +96,8 @@ typedef struct ntc_dump_stats {
 } ntc_dump_stats;
 
 /** Create a dumper from the "dump.*" keys of `cfg` (NULL: defaults, which have no output and fail).
- * `eng` resolves the application names of dump.l7 (custom protocols included) and must outlive
- * the dumper; it may be NULL when dump.l7 is empty. Opens the TAP interface (not yet any file).
+ * `eng` resolves the application names of dump.l7, custom protocols included (NULL: built-in
+ * names only); it is not kept. Opens the TAP interface (not yet any file).
  * Returns 0, or NTC_EINVAL (no output, bad pattern, unknown application or category name, an
  * application selector with dpi.enable false), NTC_EIO (TAP), NTC_ENOMEM. On failure *out is
  * either NULL, or a dumper kept only so that ntc_dump_errmsg() can say what went wrong (naming
