@@ -38,8 +38,12 @@
  *
  * Marks, for dumping the traffic of hosts and flows under attack: a mark is explicit (every packet
  * is written) or set for an alert (1 of "dump.alert_sampling" packets is written, counted per
- * mark); a packet covered by an explicit mark is never sampled. Marks apply with
- * "dump.marked_only"; at most "dump.max_marks" are held.
+ * marked host or flow); a packet covered by an explicit mark is never sampled. Alert marks are
+ * counted (one per engaged alert: a host stays marked until as many unmarks). Marks apply with
+ * "dump.marked_only"; at most "dump.max_marks" hosts and flows are marked at once. The packets of
+ * a flow being classified that no mark covers yet are held until its verdict, so that a flow
+ * marked when its verdict comes (flow alerts are raised then) keeps its first packets: mark it
+ * before calling ntc_dump_flow_verdict().
  *
  * Thread-safety: a dumper is used by one thread at a time, normally the engine's thread (from its
  * callbacks). Errors: negative NTC_E* codes, detail in ntc_dump_errmsg(). The library writes only
@@ -129,11 +133,12 @@ int ntc_dump_flow_end(ntc_dump *d, const ntc_flow *flow, ntc_flow_end_reason rea
  * NTC_EFULL when dump.max_marks marks are held (counted in marks_refused). */
 int ntc_dump_mark_host(ntc_dump *d, int ip_version, const uint8_t *addr, ntc_dump_mark_kind kind);
 
-/** Remove a host's mark of this kind (an alert unmark leaves an explicit mark). 0 (also when
- * there was no such mark) or NTC_EINVAL. */
+/** Remove a host's mark of this kind: the explicit mark, or one alert mark (an explicit mark
+ * stays). 0 (also when there was no such mark) or NTC_EINVAL. */
 int ntc_dump_unmark_host(ntc_dump *d, int ip_version, const uint8_t *addr, ntc_dump_mark_kind kind);
 
-/** Mark a flow (until it ends or is unmarked). Same rules as ntc_dump_mark_host(). */
+/** Mark a flow (until it ends or is unmarked). Same rules as ntc_dump_mark_host(); the flow is
+ * known by its id (ntc_flow_info.id), so a snapshot's copy of it may be given too. */
 int ntc_dump_mark_flow(ntc_dump *d, const ntc_flow *flow, ntc_dump_mark_kind kind);
 
 /** Remove a flow's mark of this kind. 0 (also when there was no such mark) or NTC_EINVAL. */

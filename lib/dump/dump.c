@@ -98,13 +98,15 @@ typedef struct held_flow {
     held_pkt *head, *tail;
 } held_flow;
 
-enum { MARK_EXPLICIT = 1, MARK_ALERT = 2 };
-
 typedef struct mark {
     hent h;                    /* key: flow {1, id, 0}; host {ip_version, addr[0..8), addr[8..16)} */
-    unsigned kinds;            /* MARK_* bits */
+    uint32_t explicit_mark;    /* 1: marked explicitly */
+    uint32_t alerts;           /* alert marks set and not yet removed (one per engaged alert) */
     uint64_t seen;             /* packets met while alert-only, for the sampling */
 } mark;
+
+/* Outcome of the marks stage. */
+enum { MARKS_NONE = 0, MARKS_PASS = 1, MARKS_SAMPLED_OUT = 2 };
 
 typedef struct l7_match {
     uint16_t master, app;      /* exact: master.app; else `app` is matched against either part */
@@ -424,7 +426,10 @@ static int add_mark(ntc_dump *d, const uint64_t key[3], ntc_dump_mark_kind kind)
         return NTC_EINVAL;
     mark *m = (mark *)(void *)hfind(&d->marks, key);
     if (m) {
-        m->kinds |= kind == NTC_DUMP_MARK_EXPLICIT ? MARK_EXPLICIT : MARK_ALERT;
+        if (kind == NTC_DUMP_MARK_EXPLICIT)
+            m->explicit_mark = 1;
+        else if (m->alerts < UINT32_MAX)
+            m->alerts++;
         return 0;
     }
     if (d->marks.count >= d->max_marks) {
@@ -435,7 +440,8 @@ static int add_mark(ntc_dump *d, const uint64_t key[3], ntc_dump_mark_kind kind)
     if (!(m = calloc(1, sizeof(*m))))
         return NTC_ENOMEM;
     memcpy(m->h.key, key, sizeof(m->h.key));
-    m->kinds = kind == NTC_DUMP_MARK_EXPLICIT ? MARK_EXPLICIT : MARK_ALERT;
+    m->explicit_mark = kind == NTC_DUMP_MARK_EXPLICIT;
+    m->alerts = kind == NTC_DUMP_MARK_ALERT;
     if (hinsert(&d->marks, &m->h) != 0) {
         free(m);
         return NTC_ENOMEM;
@@ -450,8 +456,11 @@ static int del_mark(ntc_dump *d, const uint64_t key[3], ntc_dump_mark_kind kind)
     mark *m = (mark *)(void *)hfind(&d->marks, key);
     if (!m)
         return 0;
-    m->kinds &= ~(unsigned)(kind == NTC_DUMP_MARK_EXPLICIT ? MARK_EXPLICIT : MARK_ALERT);
-    if (!m->kinds) {
+    if (kind == NTC_DUMP_MARK_EXPLICIT)
+        m->explicit_mark = 0;
+    else if (m->alerts > 0)
+        m->alerts--;
+    if (!m->explicit_mark && !m->alerts) {
         hremove(&d->marks, &m->h);
         free(m);
     }
@@ -505,40 +514,35 @@ NTC_EXPORT int ntc_dump_unmark_flow(ntc_dump *d, const ntc_flow *flow, ntc_dump_
     return del_mark(d, key, kind);
 }
 
-/* The marks stage (dump.marked_only), then the output. */
-static int mark_and_emit(ntc_dump *d, const ntc_flow_info *fi, int dir, uint64_t ts, int lt,
-                         const uint8_t *data, uint32_t caplen, uint32_t wirelen)
+/* The marks stage (dump.marked_only): MARKS_PASS when the flow, its client or its server is
+ * marked (explicitly, or for an alert and this packet is the 1 of dump.alert_sampling the
+ * sampling keeps), MARKS_SAMPLED_OUT, or MARKS_NONE (no mark). */
+static int marks_stage(ntc_dump *d, const ntc_flow_info *fi)
 {
-    if (d->marked_only) {
-        uint64_t key[3];
-        mark *m[3];
-        flow_key(key, fi->id);
-        m[0] = (mark *)(void *)hfind(&d->marks, key);
-        host_key(key, fi->ip_version, fi->cli_addr);
-        m[1] = (mark *)(void *)hfind(&d->marks, key);
-        host_key(key, fi->ip_version, fi->srv_addr);
-        m[2] = (mark *)(void *)hfind(&d->marks, key);
-        mark *alert = NULL;
-        int explicit_mark = 0;
-        for (int i = 0; i < 3; i++) {
-            if (!m[i])
-                continue;
-            explicit_mark |= (m[i]->kinds & MARK_EXPLICIT) != 0;
-            if (!alert)
-                alert = m[i];
-        }
-        if (!explicit_mark) {
-            if (!alert) {
-                d->st.packets_not_selected++;
-                return 0;
-            }
-            if (alert->seen++ % d->sampling != 0) {
-                d->st.packets_sampled_out++;
-                return 0;
-            }
-        }
+    if (!d->marked_only)
+        return MARKS_PASS;
+    if (!d->marks.count)
+        return MARKS_NONE;
+    uint64_t key[3];
+    mark *m[3];
+    flow_key(key, fi->id);
+    m[0] = (mark *)(void *)hfind(&d->marks, key);
+    host_key(key, fi->ip_version, fi->cli_addr);
+    m[1] = (mark *)(void *)hfind(&d->marks, key);
+    host_key(key, fi->ip_version, fi->srv_addr);
+    m[2] = (mark *)(void *)hfind(&d->marks, key);
+    mark *alert = NULL;
+    for (int i = 0; i < 3; i++) {
+        if (!m[i])
+            continue;
+        if (m[i]->explicit_mark)
+            return MARKS_PASS; /* never sampled */
+        if (!alert)
+            alert = m[i];
     }
-    return emit(d, dir, ts, lt, data, caplen, wirelen);
+    if (!alert)
+        return MARKS_NONE;
+    return alert->seen++ % d->sampling == 0 ? MARKS_PASS : MARKS_SAMPLED_OUT;
 }
 
 /* ---- application selection and held packets ---- */
@@ -656,15 +660,29 @@ NTC_EXPORT int ntc_dump_packet(ntc_dump *d, const ntc_flow *flow, int dir, uint6
         d->st.packets_over_flow_limit++;
         return d->files_failed ? NTC_EIO : 0;
     }
+    int pending = (d->need_l7 || d->marked_only) && is_pending(flow);
     if (d->need_l7) {
-        if (is_pending(flow))
+        if (pending)
             return hold(d, fi.id, dir, ts_us, linktype, data, caplen, wirelen);
         if (!l7_selected(d, flow)) {
             d->st.packets_not_selected++;
             return d->files_failed ? NTC_EIO : 0;
         }
     }
-    return mark_and_emit(d, &fi, dir, ts_us, linktype, data, caplen, wirelen);
+    switch (marks_stage(d, &fi)) {
+    case MARKS_PASS:
+        return emit(d, dir, ts_us, linktype, data, caplen, wirelen);
+    case MARKS_SAMPLED_OUT:
+        d->st.packets_sampled_out++;
+        return d->files_failed ? NTC_EIO : 0;
+    default:
+        /* Not marked (yet): a flow being classified may be marked at its verdict (flow alerts
+         * come then), so its packets wait for it. */
+        if (pending)
+            return hold(d, fi.id, dir, ts_us, linktype, data, caplen, wirelen);
+        d->st.packets_not_selected++;
+        return d->files_failed ? NTC_EIO : 0;
+    }
 }
 
 NTC_EXPORT int ntc_dump_flow_verdict(ntc_dump *d, const ntc_flow *flow)
@@ -682,15 +700,19 @@ NTC_EXPORT int ntc_dump_flow_verdict(ntc_dump *d, const ntc_flow *flow)
     if (!h)
         return 0;
     hremove(&d->held, &h->h);
-    int selected = l7_selected(d, flow), rc = 0;
+    int selected = !d->need_l7 || l7_selected(d, flow), rc = 0;
     for (held_pkt *p = h->head; p; p = p->next) {
-        if (!selected) {
+        int m = selected ? marks_stage(d, &fi) : MARKS_NONE;
+        if (m == MARKS_SAMPLED_OUT) {
+            d->st.packets_sampled_out++;
+            continue;
+        }
+        if (m != MARKS_PASS) {
             d->st.packets_discarded++;
             continue;
         }
         d->st.packets_released++;
-        int r = mark_and_emit(d, &fi, p->dir, p->ts_us, p->linktype, p->data, p->caplen,
-                              p->wirelen);
+        int r = emit(d, p->dir, p->ts_us, p->linktype, p->data, p->caplen, p->wirelen);
         if (r && !rc)
             rc = r;
     }

@@ -14,13 +14,15 @@
 
 /* ---- fixture: a temporary directory, an engine and a dumper wired together ---- */
 
-typedef struct fx {
+typedef struct fx fx;
+struct fx {
     char dir[64];
     char pattern[128];
     ntc_engine *e;
     ntc_dump *d;
     int last_rc;          /* last error a dumper call returned inside the callbacks */
-} fx;
+    void (*before_verdict)(struct fx *x, const ntc_flow *f); /* e.g. an alert marking the flow */
+};
 
 static void fx_packet(void *u, const ntc_flow *f, int dir, uint64_t ts, int lt, const uint8_t *data,
                       uint32_t caplen, uint32_t wirelen)
@@ -34,6 +36,8 @@ static void fx_packet(void *u, const ntc_flow *f, int dir, uint64_t ts, int lt, 
 static void fx_verdict(void *u, const ntc_flow *f)
 {
     fx *x = u;
+    if (x->before_verdict)
+        x->before_verdict(x, f);
     int rc = ntc_dump_flow_verdict(x->d, f);
     if (rc)
         x->last_rc = rc;
@@ -777,6 +781,62 @@ static void marks_and_sampling(void **state)
     fx_free(x);
 }
 
+/* Alert marks are counted: a host engaged in two alerts stays marked until both are released. */
+static void alert_marks_counted(void **state)
+{
+    (void)state;
+    fx *x = fx_new("dump.marked_only", "true", "dpi.enable", "false", NULL);
+    h_addr ha = h_ip("10.0.1.1");
+    const uint8_t *addr = ha.b;
+    assert_int_equal(ntc_dump_mark_host(x->d, 4, addr, NTC_DUMP_MARK_ALERT), 0);
+    assert_int_equal(ntc_dump_mark_host(x->d, 4, addr, NTC_DUMP_MARK_ALERT), 0);
+    assert_int_equal(ntc_dump_unmark_host(x->d, 4, addr, NTC_DUMP_MARK_ALERT), 0);
+    udp_frame(x, T0, "10.0.1.1", 1000, "10.0.0.2", 9999, 60, 1);       /* still marked */
+    assert_int_equal(ntc_dump_unmark_host(x->d, 4, addr, NTC_DUMP_MARK_ALERT), 0);
+    assert_int_equal(fx_stats(x).marks, 0);
+    udp_frame(x, T0 + MS, "10.0.1.1", 1000, "10.0.0.2", 9999, 60, 2);  /* not any more */
+    assert_int_equal(ntc_dump_unmark_host(x->d, 4, addr, NTC_DUMP_MARK_ALERT), 0); /* no-op */
+    fx_close(x);
+    int s[4], n = stamps(x, s, 4);
+    assert_int_equal(n, 1);
+    assert_int_equal(s[0], 1);
+    fx_free(x);
+}
+
+static void mark_http_flow(fx *x, const ntc_flow *f)
+{
+    ntc_flow_info fi = {.size = sizeof(fi)};
+    assert_int_equal(ntc_flow_get_info(f, &fi), 0);
+    if (fi.srv_port == 80)
+        assert_int_equal(ntc_dump_mark_flow(x->d, f, NTC_DUMP_MARK_ALERT), 0);
+}
+
+/* A flow marked at its verdict (as a flow alert would) keeps the packets sent before it: they
+ * were held; an unmarked flow's held packets are dropped. With sampling 1:2 over the HTTP flow's 8
+ * packets: the 1st, 3rd, 5th and 7th. */
+static void marked_at_verdict(void **state)
+{
+    (void)state;
+    for (int t = 0; t < 2; t++) {
+        fx *x = fx_new("dump.marked_only", "true", "dump.alert_sampling", t ? "2" : "1", NULL);
+        x->before_verdict = mark_http_flow;
+        static conv c;
+        http(&c, x, T0, 40001, "www.example.com");
+        h_udp(x->e, c.ts, "192.168.1.10", 50000, "10.9.9.9", 40404, 16);
+        fx_close(x);
+        static rfile f;
+        read_pcap(x, fx_files(x).name[0], &f);
+        assert_int_equal(f.n, t ? 4 : 8);
+        for (int i = 0; i < f.n; i++)
+            assert_same_frame(&f.p[i], &c.sent[t ? 2 * i : i]);
+        ntc_dump_stats st = fx_stats(x);
+        assert_int_equal(st.packets_released, t ? 3 : 5);
+        assert_int_equal(st.packets_sampled_out, t ? 4 : 0);
+        assert_int_equal(st.packets_discarded, 1); /* the UDP flow's, never marked */
+        fx_free(x);
+    }
+}
+
 /* ---- errors ---- */
 
 static void errors(void **state)
@@ -851,6 +911,8 @@ int main(void)
         cmocka_unit_test(select_risky),
         cmocka_unit_test(held_buffer_full),
         cmocka_unit_test(marks_and_sampling),
+        cmocka_unit_test(alert_marks_counted),
+        cmocka_unit_test(marked_at_verdict),
         cmocka_unit_test(errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
