@@ -292,7 +292,8 @@ static void version1_table(void **state)
     rec *r = calloc(1, sizeof(*r));
     assert_non_null(r);
     ntc_engine *e = engine(r, "false"); /* version-2 callbacks first, then replaced */
-    assert_int_equal(offsetof(ntc_callbacks, packet), sizeof(v1_callbacks));
+    /* the version-1 members are where they were */
+    assert_int_equal(offsetof(ntc_callbacks, log) + sizeof(void (*)(void)), sizeof(v1_callbacks));
     v1_callbacks *cb = malloc(sizeof(*cb));
     assert_non_null(cb);
     memset(cb, 0, sizeof(*cb));
