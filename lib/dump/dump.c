@@ -669,6 +669,13 @@ NTC_EXPORT int ntc_dump_packet(ntc_dump *d, const ntc_flow *flow, int dir, uint6
             return d->files_failed ? NTC_EIO : 0;
         }
     }
+    if (pending && d->held.count) {
+        /* Packets of this flow already wait for its verdict: this one waits too, in order. */
+        uint64_t key[3];
+        flow_key(key, fi.id);
+        if (hfind(&d->held, key))
+            return hold(d, fi.id, dir, ts_us, linktype, data, caplen, wirelen);
+    }
     switch (marks_stage(d, &fi)) {
     case MARKS_PASS:
         return emit(d, dir, ts_us, linktype, data, caplen, wirelen);

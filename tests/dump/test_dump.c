@@ -280,6 +280,7 @@ typedef struct conv {
     uint64_t ts;
     int n;
     pg_pkt sent[16];      /* the frames, in order */
+    void (*after_send)(fx *x, int n); /* called after each frame, with the count sent */
 } conv;
 
 static void tcp_send(conv *c, int dir, uint8_t flags, const char *data)
@@ -299,6 +300,8 @@ static void tcp_send(conv *c, int dir, uint8_t flags, const char *data)
     h_feed(c->x->e, c->ts, &g_pkt);
     assert_true(c->n < 16);
     c->sent[c->n++] = g_pkt;
+    if (c->after_send)
+        c->after_send(c->x, c->n);
     c->ts += MS;
     c->seq[dir] += (uint32_t)len + ((flags & (PG_SYN | PG_FIN)) ? 1u : 0u);
 }
@@ -306,7 +309,9 @@ static void tcp_send(conv *c, int dir, uint8_t flags, const char *data)
 /* An HTTP exchange in 8 packets; nDPI's verdict comes with the 6th (the response). */
 static void http(conv *c, fx *x, uint64_t ts, uint16_t cport, const char *host)
 {
+    void (*after)(fx *, int) = c->after_send;
     memset(c, 0, sizeof(*c));
+    c->after_send = after;
     c->x = x;
     c->ip[0] = "192.168.1.10";
     c->ip[1] = "93.184.216.34";
@@ -837,6 +842,31 @@ static void marked_at_verdict(void **state)
     }
 }
 
+static void mark_client_after_3(fx *x, int i)
+{
+    if (i == 3)
+        assert_int_equal(ntc_dump_mark_host(x->d, 4, h_ip("192.168.1.10").b, NTC_DUMP_MARK_EXPLICIT), 0);
+}
+
+/* A host marked while its flow is being classified: the flow's packets stay in order (those held
+ * before the mark, and those after it until the verdict, are written at the verdict). */
+static void marked_while_pending(void **state)
+{
+    (void)state;
+    fx *x = fx_new("dump.marked_only", "true", NULL);
+    static conv c;
+    c.after_send = mark_client_after_3;
+    http(&c, x, T0, 40001, "www.example.com");
+    fx_close(x);
+    static rfile f;
+    read_pcap(x, fx_files(x).name[0], &f);
+    assert_int_equal(f.n, 8);
+    for (int i = 0; i < 8; i++)
+        assert_same_frame(&f.p[i], &c.sent[i]);
+    assert_int_equal(fx_stats(x).packets_released, 5);
+    fx_free(x);
+}
+
 /* ---- errors ---- */
 
 static void errors(void **state)
@@ -913,6 +943,7 @@ int main(void)
         cmocka_unit_test(marks_and_sampling),
         cmocka_unit_test(alert_marks_counted),
         cmocka_unit_test(marked_at_verdict),
+        cmocka_unit_test(marked_while_pending),
         cmocka_unit_test(errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
