@@ -144,7 +144,10 @@ NTC_EXPORT int ntc_engine_set_callbacks(ntc_engine *e, const ntc_callbacks *cb, 
                   cb->version, NTC_CALLBACKS_VERSION);
         return NTC_EINVAL;
     }
-    e->cb = *cb;
+    /* Copy only the members the caller's version has (an older table is shorter). */
+    static const size_t cb_size[] = {0, offsetof(ntc_callbacks, packet), sizeof(ntc_callbacks)};
+    memset(&e->cb, 0, sizeof(e->cb));
+    memcpy(&e->cb, cb, cb_size[cb->version]);
     e->cb_user = user;
     return 0;
 }
@@ -443,6 +446,7 @@ static int process(ntc_engine *e, int lt, uint64_t ts, const uint8_t *data, uint
         if (!f->dpi)
             ntc__l7_swapped(e, f);
     }
+    e->pkt_flow = f, e->pkt_dir = dir; /* for the packet callback (process_hooked) */
     uint64_t prev_s = f->last_us / US_PER_S;
     unsigned ta = ntc__flow_update(&e->flows, f, &p, dir, e->now_us);
     if (f->dpi) {
@@ -497,6 +501,25 @@ static int process(ntc_engine *e, int lt, uint64_t ts, const uint8_t *data, uint
     return 0;
 }
 
+/* process(), then the packet callback (callbacks version 2) with the flow process() found. The
+ * flow is still in the table when process() returns: flows end only before a packet's own flow is
+ * looked up (clock, eviction). Without the callback this costs one test per packet. */
+static int process_hooked(ntc_engine *e, int lt, uint64_t ts, const uint8_t *data, uint32_t caplen,
+                          uint32_t wirelen)
+{
+    if (!e->cb.packet)
+        return process(e, lt, ts, data, caplen, wirelen);
+    e->pkt_flow = NULL;
+    int rc = process(e, lt, ts, data, caplen, wirelen);
+    struct ntc_flow *f = e->pkt_flow;
+    e->pkt_flow = NULL;
+    e->in_cb++;
+    e->cb.packet(e->cb_user, f, f ? e->pkt_dir : -1, ts, lt, data, caplen,
+                 wirelen < caplen ? caplen : wirelen);
+    e->in_cb--;
+    return rc;
+}
+
 NTC_EXPORT int ntc_engine_ingest(ntc_engine *e, int linktype, uint64_t ts_us, const uint8_t *data,
                                  uint32_t caplen, uint32_t wirelen)
 {
@@ -507,14 +530,14 @@ NTC_EXPORT int ntc_engine_ingest(ntc_engine *e, int linktype, uint64_t ts_us, co
     static const uint8_t empty[1];
     if (linktype == 12 || linktype == 14)
         linktype = NTC_LINKTYPE_RAW; /* DLT_RAW as pcap_datalink() reports it */
-    return process(e, linktype, ts_us, data ? data : empty, caplen, wirelen);
+    return process_hooked(e, linktype, ts_us, data ? data : empty, caplen, wirelen);
 }
 
 /* ---- sources ---- */
 
 static void deliver(void *user, const ntc__cap_pkt *pkt)
 {
-    process(user, pkt->linktype, pkt->ts_us, pkt->data, pkt->caplen, pkt->wirelen);
+    process_hooked(user, pkt->linktype, pkt->ts_us, pkt->data, pkt->caplen, pkt->wirelen);
 }
 
 NTC_EXPORT int ntc_engine_open_file(ntc_engine *e, const char *path)
