@@ -420,7 +420,7 @@ static void rotate_by_size(void **state)
         assert_int_equal(l.n, nfiles);
         static rfile f;
         for (int i = 0; i < nfiles; i++) {
-            char name[16];
+            char name[32];
             snprintf(name, sizeof(name), "s%02d.pcap", 20 + i * per_file[t]);
             assert_string_equal(l.name[i], name);
             read_pcap(x, name, &f);
