@@ -40,8 +40,9 @@ static void tcp_dir_reset(ntc__tcp_dir *t)
 {
     uint8_t z = t->zstate;
     uint16_t hb = t->hist_bits;
-    uint32_t hs = t->hist_syn, hf = t->hist_fin, hr = t->hist_rst;
+    uint32_t hs = t->hist_syn, hf = t->hist_fin, hr = t->hist_rst, hx = t->hist_rexmit;
     memset(t, 0, sizeof(*t));
+    t->hist_rexmit = hx;
     t->window = UINT32_MAX; /* unknown: no window update or duplicate ACK on the first segment */
     t->zstate = z;
     t->hist_bits = hb;
@@ -256,7 +257,7 @@ static unsigned tcp_analyze(ntc__flow_ana *a, const ntc__pkt *p, int d, uint64_t
         a->syn_us = now;
         a->synack_us = 0;
     } else if ((fl & (TH_SYN | TH_ACK)) == (TH_SYN | TH_ACK)) {
-        if (d == 1 && a->syn_us && !a->synack_us && !a->srv_lat_us) {
+        if (d == 1 && a->syn_us && !a->synack_us && !a->cli_lat_us) {
             a->synack_us = now;
             uint64_t v = now - a->syn_us;
             a->srv_lat_us = v <= a->max_latency_us ? (uint32_t)(v ? v : 1) : 0;
@@ -274,7 +275,7 @@ static unsigned tcp_analyze(ntc__flow_ana *a, const ntc__pkt *p, int d, uint64_t
     }
 
     /* Zero-window probe: one byte at the next sequence while the other side's window is 0. */
-    if (len == 1 && seq == fw->nextseq && rv->window == 0) {
+    if (len == 1 && fw->has_next && seq == fw->nextseq && rv->window == 0) {
         ta |= NTC__TA_ZWP;
         goto finished_fwd;
     }
@@ -282,10 +283,10 @@ static unsigned tcp_analyze(ntc__flow_ana *a, const ntc__pkt *p, int d, uint64_t
     if (win == 0 && !(fl & (TH_RST | TH_FIN | TH_SYN)))
         ta |= NTC__TA_ZERO_WIN;
     /* Lost segment: this one starts past the highest sequence seen. */
-    if (fw->nextseq && SEQ_GT(seq, fw->nextseq) && !(fl & TH_RST))
+    if (fw->has_next && SEQ_GT(seq, fw->nextseq) && !(fl & TH_RST))
         ta |= NTC__TA_LOST;
     /* Keep-alive: 0 or 1 byte, one before the next sequence. */
-    if (len <= 1 && seq == fw->nextseq - 1 && !(fl & (TH_SYN | TH_FIN | TH_RST)))
+    if (len <= 1 && fw->has_next && seq == fw->nextseq - 1 && !(fl & (TH_SYN | TH_FIN | TH_RST)))
         ta |= NTC__TA_KEEPALIVE;
     /* Keep-alive ACK and zero-window-probe ACK end the checks of this direction. */
     if (len == 0 && seq == fw->nextseq && ack == fw->lastack && win == fw->window &&
@@ -305,13 +306,13 @@ finished_fwd:
         fw->dupacks = 0;
     /* An ACK of data never seen in the other direction (Wireshark's "ACKed unseen segment")
      * only matters here for the duplicate-ACK count of the other side. */
-    if ((fl & TH_ACK) && rv->nextseq && SEQ_GT(ack, rv->nextseq) && rv->dupacks == 0)
+    if ((fl & TH_ACK) && rv->has_next && SEQ_GT(ack, rv->nextseq) && rv->dupacks == 0)
         rv->dupacks = -1;
 
     /* Retransmission, fast retransmission, out of order: data (or SYN/FIN) that does not
      * advance the sequence. A keep-alive is none of them. */
     if ((len > 0 || (fl & (TH_SYN | TH_FIN))) && !(ta & (NTC__TA_KEEPALIVE | NTC__TA_ZWP))) {
-        int not_advanced = fw->nextseq && SEQ_LT(seq, fw->nextseq);
+        int not_advanced = fw->has_next && SEQ_LT(seq, fw->nextseq);
         if (len > 1 && fw->nextseq - 1 == seq)
             not_advanced = 0;
         if (len > 0 && rv->lastack && SEQ_LE(seq + len, rv->lastack)) {
@@ -331,8 +332,9 @@ finished_fwd:
 
     /* Remember the highest sequence (a zero-window probe does not move it). */
     uint32_t nextseq = seq + len + ((fl & (TH_SYN | TH_FIN)) ? 1 : 0);
-    if ((SEQ_GT(nextseq, fw->nextseq) || !fw->nextseq) && !(ta & NTC__TA_ZWP)) {
+    if ((SEQ_GT(nextseq, fw->nextseq) || !fw->has_next) && !(ta & NTC__TA_ZWP)) {
         fw->nextseq = nextseq;
+        fw->has_next = 1;
         fw->nextseq_us = now;
     }
     fw->window = win;
@@ -354,8 +356,8 @@ finished_fwd:
         a->dupack[d]++;
 
     zeek_history(a, d, fl, seq, len);
-    if (ta & NTC__TA_RETRANS)
-        hist_scaled(a, d, a->retrans[d], 'T');
+    if ((ta & NTC__TA_RETRANS) && len > 0)
+        hist_scaled(a, d, ++fw->hist_rexmit, 'T');
     if (ta & NTC__TA_ZERO_WIN)
         hist_scaled(a, d, a->zwin[d], 'W');
     if (ta & NTC__TA_LOST)

@@ -32,9 +32,10 @@ typedef struct ntc__tcp_dir {
     uint8_t lastflags;          /* NTC__TA_* of this direction's last segment */
     uint8_t has_isn;
     uint8_t zstate;             /* Zeek endpoint state */
-    uint8_t pad;
+    uint8_t has_next;           /* nextseq holds a sequence number (0 is one too) */
     uint16_t hist_bits;         /* Zeek history letters already given */
     uint16_t pad2;
+    uint32_t hist_rexmit;       /* retransmissions with payload (Zeek's T, log scale) */
     uint32_t hist_syn, hist_fin, hist_rst; /* sequence of the last SYN/FIN/RST (history repeats) */
 } ntc__tcp_dir;
 
