@@ -21,6 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "alert.h"
 #include "config.h"
 #include "flow.h"
 #include "host.h"
@@ -65,8 +66,9 @@ typedef enum ntc_tick {
     NTC_TICK_DAY = 5
 } ntc_tick;
 
-/** Version of ntc_callbacks this header describes. */
-#define NTC_CALLBACKS_VERSION 1
+/** Version of ntc_callbacks this header describes. Version 1 tables (without `alert`) are still
+ * accepted. */
+#define NTC_CALLBACKS_VERSION 2
 
 /** Callback table. Set `version` to NTC_CALLBACKS_VERSION; members may be NULL. The table is
  * copied by ntc_engine_set_callbacks(). Every callback runs on the engine thread, during
@@ -85,6 +87,9 @@ typedef struct ntc_callbacks {
     void (*tick)(void *user, ntc_tick tick, uint64_t now_us);
     /** A log message. The library never prints; without this callback messages are dropped. */
     void (*log)(void *user, ntc_log_level level, const char *message);
+    /** Since version 2: an alert was raised (engaged, released, or a one-off event); see alert.h.
+     * ntc_alert_dup() keeps a copy beyond the call. */
+    void (*alert)(void *user, const ntc_alert *alert);
 } ntc_callbacks;
 
 /** Create an engine from `cfg` (copied; NULL means all defaults). On success *out holds the engine
@@ -104,7 +109,8 @@ void ntc_engine_free(ntc_engine *eng);
 const char *ntc_engine_errmsg(const ntc_engine *eng);
 
 /** Install callbacks (copied) with their user pointer. cb NULL removes them. NTC_EINVAL when
- * cb->version is 0 or newer than this library knows. */
+ * cb->version is 0 or newer than this library knows; a table of an older version is read only up
+ * to the members that version has. */
 int ntc_engine_set_callbacks(ntc_engine *eng, const ntc_callbacks *cb, void *user);
 
 /** Feed one packet captured by the caller. `ts_us` is its time in microseconds since the epoch,

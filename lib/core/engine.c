@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "alert/alert.h"
 #include "core/engine_int.h"
 #include "ntopcore/error.h"
 #include "ntopcore/l7.h"
@@ -89,6 +90,10 @@ NTC_EXPORT int ntc_engine_new(ntc_engine **out, const ntc_config *cfg)
         rc = NTC_ENOMEM;
         goto fail;
     }
+    if ((rc = ntc__alert_new(e)) != 0) {
+        *out = e; /* errmsg names the key, or FILE:LINE of the rules */
+        return rc;
+    }
     *out = e;
     return 0;
 fail:
@@ -101,6 +106,7 @@ NTC_EXPORT void ntc_engine_free(ntc_engine *e)
     if (!e)
         return;
     ntc__capture_free(e->cap);
+    ntc__alert_free(e->alerts);
     if (e->flows.buckets)
         ntc__flow_table_destroy(&e->flows);
     if (e->hosts.buckets)
@@ -137,7 +143,9 @@ NTC_EXPORT int ntc_engine_set_callbacks(ntc_engine *e, const ntc_callbacks *cb, 
                   cb->version, NTC_CALLBACKS_VERSION);
         return NTC_EINVAL;
     }
-    e->cb = *cb;
+    memset(&e->cb, 0, sizeof(e->cb));
+    /* A version 1 table ends before `alert`: read no further than the caller's struct. */
+    memcpy(&e->cb, cb, cb->version == 1 ? offsetof(ntc_callbacks, alert) : sizeof(e->cb));
     e->cb_user = user;
     return 0;
 }
@@ -160,6 +168,8 @@ static void verdict_done(ntc_engine *e, struct ntc_flow *f)
     ntc__list_remove(&e->pending, &f->plru);
     e->inspecting--;
     ntc__l7_classified(e, f);
+    if (e->alerts)
+        ntc__alert_verdict(e, f);
 }
 
 static void end_flow(ntc_engine *e, struct ntc_flow *f, ntc_flow_end_reason why)
@@ -233,13 +243,18 @@ static void on_tick(ntc_engine *e)
     e->last_tick_us = boundary;
     e->next_tick_us = boundary + US_PER_S;
 
+    uint64_t s = boundary / US_PER_S;
     expire_flows(e);
     giveup_idle(e);
+    if (e->alerts) /* after the verdicts that were due (L7 traffic counted), before hosts go */
+        ntc__alert_tick(e, boundary, (s / 60 != e->minute) << NTC_TICK_MINUTE |
+                                         (s / 300 != e->five_min) << NTC_TICK_FIVE_MINUTES |
+                                         (s / 3600 != e->hour) << NTC_TICK_HOUR |
+                                         (s / 86400 != e->day) << NTC_TICK_DAY);
     ntc__host_table_expire(&e->hosts, e->now_us, host_end_cb, e);
     if (ntc__capture_live_count(e->cap) > 0)
         ntc__capture_stats(e->cap, &e->st.kernel_received, &e->st.kernel_dropped, &e->st.ifdrops);
 
-    uint64_t s = boundary / US_PER_S;
     fire_tick(e, NTC_TICK_SECOND);
     if (s / 60 != e->minute)
         fire_tick(e, NTC_TICK_MINUTE);
@@ -415,6 +430,8 @@ static int process(ntc_engine *e, int lt, uint64_t ts, const uint8_t *data, uint
         if (!f->dpi)
             ntc__l7_swapped(e, f);
     }
+    if (e->alerts)
+        ntc__alert_packet(e, f, &p, dir);
     uint64_t prev_s = f->last_us / US_PER_S;
     ntc__flow_update(&e->flows, f, &p, dir, e->now_us);
     if (f->dpi) {
@@ -643,6 +660,8 @@ NTC_EXPORT int ntc_engine_flush(ntc_engine *e)
         return NTC_ESTATE; /* called from one of this engine's callbacks */
     if (!e)
         return NTC_EINVAL;
+    if (e->alerts)
+        ntc__alert_flush(e);
     struct ntc_flow *f;
     while ((f = ntc__flow_oldest(&e->flows)) != NULL)
         end_flow(e, f, NTC_FLOW_END_FLUSH);

@@ -163,6 +163,29 @@ const char *ntc__dpi_app_name(const ntc__dpi *d, uint16_t id)
     return NULL;
 }
 
+uint16_t ntc__dpi_risk_score(unsigned risk)
+{
+    if (risk == 0 || risk >= NDPI_MAX_RISK)
+        return 0;
+    u_int16_t cli = 0, srv = 0;
+    return ndpi_risk2score((ndpi_risk)1 << risk, &cli, &srv);
+}
+
+uint16_t ntc__dpi_app_category(const ntc__dpi *d, uint16_t id)
+{
+    if (!d || id == 0)
+        return 0;
+    for (uint32_t i = 0; i < d->app_map_len; i++) {
+        if (d->app_map[i] != id)
+            continue;
+        ndpi_protocol p;
+        memset(&p, 0, sizeof(p));
+        p.app_protocol = (u_int16_t)i;
+        return d->cat_map[(unsigned)ndpi_get_proto_category(d->ndpi, p) & 0xff];
+    }
+    return 0;
+}
+
 size_t ntc__dpi_state_bytes(void)
 {
     return sizeof(struct ntc__dpi_flow);
