@@ -440,20 +440,31 @@ static int load_rules(ntc__alerts *a, const char *path, char *err, size_t errlen
             ntc__fmt(err, errlen, "%s: %s", path, strerror(errno));
             return NTC_EIO;
         }
-        /* Rules files are small; a bound keeps a wrong path (a capture, a device) harmless. */
-        size_t cap = 1u << 20, len = 0;
+        /* Rules files are small; a bound (1 MiB) keeps a wrong path (a capture, a device)
+         * harmless. */
+        const size_t max = 1u << 20;
+        size_t cap = 16384, len = 0, n;
         char *text = malloc(cap);
         if (!text) {
             fclose(f);
             return NTC_ENOMEM;
         }
-        size_t n;
         while ((n = fread(text + len, 1, cap - len, f)) > 0) {
             len += n;
-            if (len == cap)
+            if (len < cap)
+                continue;
+            if (cap == max)
                 break;
+            char *bigger = realloc(text, cap * 2);
+            if (!bigger) {
+                free(text);
+                fclose(f);
+                return NTC_ENOMEM;
+            }
+            text = bigger;
+            cap *= 2;
         }
-        int rerr = ferror(f), more = len == cap && fgetc(f) != EOF;
+        int rerr = ferror(f), more = len == max && fgetc(f) != EOF;
         fclose(f);
         if (rerr) {
             free(text);

@@ -412,9 +412,16 @@ static void conclude(ntc__dpi *d, struct ntc_flow *f, ndpi_protocol r, int gave_
     else
         l->how = NTC_L7_GUESS;
     l->risk = (uint64_t)nf->risk;
+    if (nf->http.url) {
+        /* nDPI 4.2 leaves the checks of the URL's query (XSS, SQL injection, RCE) and of ".."
+         * to its caller: its own reader adds them to the flow's risks, so do we. */
+        ndpi_risk_enum u = ndpi_validate_url(nf->http.url);
+        if (u != NDPI_NO_RISK && u < 64)
+            l->risk |= (uint64_t)1 << u;
+    }
     if (l->risk) {
         u_int16_t cli = 0, srv = 0;
-        l->risk_score = ndpi_risk2score(nf->risk, &cli, &srv);
+        l->risk_score = ndpi_risk2score((ndpi_risk)l->risk, &cli, &srv);
     }
     meta_builder b;
     b.n = 0;
