@@ -267,11 +267,19 @@ static void queue_push(ntc__alerts *a, const ntc_alert *al)
 {
     if (!a->qmax)
         return;
+    /* Only this thread adds: if there is room now, there still is after the copy. */
+    pthread_mutex_lock(&a->qlock);
+    int full = a->qcount >= a->qmax;
+    if (full)
+        a->queue_dropped++;
+    pthread_mutex_unlock(&a->qlock);
+    if (full)
+        return;
     ntc_alert *c = ntc_alert_dup(al);
     pthread_mutex_lock(&a->qlock);
     if (!a->queue && c)
         a->queue = calloc(a->qmax, sizeof(*a->queue));
-    if (!c || !a->queue || a->qcount >= a->qmax) {
+    if (!c || !a->queue) {
         a->queue_dropped++;
         pthread_mutex_unlock(&a->qlock);
         free(c);
@@ -342,7 +350,7 @@ int ntc__alert_raise(ntc__alerts *a, ntc_alert *b, uint64_t rl_key)
 
 static ntc__engaged **engaged_slot(ntc__alerts *a, uint64_t key)
 {
-    ntc__engaged **pp = (ntc__engaged **)&a->engaged_tab.buckets[ntc__mix64(key) & a->engaged_tab.mask];
+    ntc__engaged **pp = &a->engaged_buckets[ntc__mix64(key) & a->engaged_mask];
     while (*pp && (*pp)->key != key)
         pp = &(*pp)->hnext;
     return pp;
@@ -523,9 +531,9 @@ int ntc__alert_new(ntc_engine *e)
         return rc;
     uint32_t nb = ntc__pow2_ceil(NTC__MAX(a->track_max / 4u, 64u));
     if (!(a->scratch = calloc(1, sizeof(ntc_alert) + NTC__ALERT_TEXT)) ||
-        !(a->engaged_tab.buckets = calloc(nb, sizeof(*a->engaged_tab.buckets))))
+        !(a->engaged_buckets = calloc(nb, sizeof(*a->engaged_buckets))))
         return NTC_ENOMEM;
-    a->engaged_tab.mask = nb - 1;
+    a->engaged_mask = nb - 1;
     a->mem += sizeof(*a) + sizeof(ntc_alert) + NTC__ALERT_TEXT + (uint64_t)nb * sizeof(void *);
     const char *path = ntc__config_str(c, NTC__CFG_ALERT_RULES_FILE);
     if (path[0] && !(a->rules_path = strdup(path)))
@@ -551,7 +559,7 @@ void ntc__alert_free(ntc__alerts *a)
     ntc__lnode *n;
     while ((n = ntc__list_first(&a->engaged_list)) != NULL)
         engaged_remove(a, NTC__CONTAINER_OF(n, ntc__engaged, node));
-    free(a->engaged_tab.buckets);
+    free(a->engaged_buckets);
     ntc__detect_free(a);
     ntc__ruleset_free(&a->rs);
     free(a->p2p_apps);

@@ -95,6 +95,7 @@ typedef struct ntc__ruleset {
     ntc__blacklist *black;
     size_t nblack;
     unsigned nnet;             /* network rules */
+    ntc__rule **net;           /* the network rules (nnet of them), filled when installed */
 } ntc__ruleset;
 
 /** Application names a rules file may use: built-in ones, and custom ones of a classifier. */
@@ -217,7 +218,8 @@ struct ntc__alerts {
     uint64_t period_start_us[6];/* start of the current period, by ntc_tick */
 
     /* engaged episodes */
-    ntc__atab engaged_tab;
+    ntc__engaged **engaged_buckets;
+    uint32_t engaged_mask;
     ntc__list engaged_list;
     uint64_t nengaged;
 

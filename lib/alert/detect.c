@@ -394,32 +394,52 @@ static void flood(ntc__alerts *a, const ntc__pkt *p, int sent_counter, uint64_t 
         d->c[sent_counter + 1]++;
 }
 
-/* Add a fingerprint to the scan window's set: 1 when new, 0 when seen (or the set is full). */
-static int seen_add(ntc__alerts *a, uint64_t fp)
+/* Insert into a table of n (a power of two) slots; 1 when new, 0 when there. */
+static int seen_insert(uint64_t *t, uint32_t mask, uint64_t fp)
 {
-    if (!a->seen) {
-        uint32_t n = ntc__pow2_ceil(a->track_max) * 4u;
-        if (!(a->seen = calloc(n, sizeof(*a->seen)))) {
-            a->st.track_full++;
+    for (uint32_t i = (uint32_t)(fp >> 20) & mask;; i = (i + 1) & mask) {
+        if (t[i] == fp)
             return 0;
-        }
-        a->seen_mask = n - 1;
-        a->mem += (uint64_t)n * sizeof(*a->seen);
-    }
-    fp |= 1;
-    for (uint32_t i = (uint32_t)(fp >> 20) & a->seen_mask;; i = (i + 1) & a->seen_mask) {
-        if (a->seen[i] == fp)
-            return 0;
-        if (!a->seen[i]) {
-            if (a->seen_count >= a->seen_mask / 4 * 3) {
-                a->st.track_full++;
-                return 0;
-            }
-            a->seen[i] = fp;
-            a->seen_count++;
+        if (!t[i]) {
+            t[i] = fp;
             return 1;
         }
     }
+}
+
+/* Add a fingerprint to the scan window's set: 1 when new, 0 when seen (or the set is full). The
+ * set starts small (it stays in cache when little happens) and doubles up to 4 slots per
+ * alert.track_max; it is kept at most half full, so that linear probing stays short. */
+static int seen_add(ntc__alerts *a, uint64_t fp)
+{
+    uint32_t max = ntc__pow2_ceil(a->track_max) * 4u;
+    if (!a->seen || (a->seen_count >= a->seen_mask / 2 && a->seen_mask + 1 < max)) {
+        uint32_t n = a->seen ? (a->seen_mask + 1) * 2 : NTC__MIN(4096u, max);
+        uint64_t *t = calloc(n, sizeof(*t));
+        if (!t) {
+            a->st.track_full++;
+            return 0;
+        }
+        if (a->seen) {
+            for (uint32_t i = 0; i <= a->seen_mask; i++)
+                if (a->seen[i])
+                    seen_insert(t, n - 1, a->seen[i]);
+            a->mem -= ((uint64_t)a->seen_mask + 1) * sizeof(*a->seen);
+            free(a->seen);
+        }
+        a->seen = t;
+        a->seen_mask = n - 1;
+        a->mem += (uint64_t)n * sizeof(*t);
+    }
+    /* Full: nothing new can be counted, and "seen" is the right answer for what was. */
+    if (a->seen_count >= a->seen_mask / 2) {
+        a->st.track_full++;
+        return 0;
+    }
+    if (!seen_insert(a->seen, a->seen_mask, fp | 1))
+        return 0;
+    a->seen_count++;
+    return 1;
 }
 
 /* Count a fingerprint's first time in the scan window on the pair (src, dst) or host entry. */
@@ -443,10 +463,12 @@ static void count_pair(ntc__alerts *a, const ntc__flow_key *k, int counter, uint
 static void attempt(ntc__alerts *a, const struct ntc_flow *f, int ok, uint64_t now_us)
 {
     const ntc__flow_key *k = &f->key;
-    if (a->port_scan_thr &&
-        seen_add(a, ent_hash(a, ok ? FP_PORT_OK : FP_PORT, k->pb, k->a, k->b, k->vlan,
-                             k->ip_version)))
+    if (a->port_scan_thr) {
+        if (!seen_add(a, ent_hash(a, ok ? FP_PORT_OK : FP_PORT, k->pb, k->a, k->b, k->vlan,
+                                  k->ip_version)))
+            return; /* this port of this host was seen in the window: so was the host */
         count_pair(a, k, ok ? 1 : 0, now_us);
+    }
     if (a->host_scan_thr &&
         seen_add(a, ent_hash(a, ok ? FP_HOST_OK : FP_HOST, 0, k->a, k->b, k->vlan, k->ip_version))) {
         ntc__aent *e = ok ? ntc__aent_get(a, &a->hosts, NTC__E_HOST, 0, k->a, NULL, k->vlan,

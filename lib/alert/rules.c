@@ -472,6 +472,7 @@ void ntc__ruleset_free(ntc__ruleset *rs)
         free(rs->rules[i].apps);
     free(rs->rules);
     free(rs->black);
+    free(rs->net);
     memset(rs, 0, sizeof(*rs));
 }
 
@@ -596,6 +597,10 @@ int ntc__rules_parse(const char *text, size_t len, const char *fname, const ntc_
             snprintf(err + pe.len, errlen - pe.len, "%s(%u more error%s)", pe.len ? "\n" : "",
                      pe.nerr - pe.shown, pe.nerr - pe.shown > 1 ? "s" : "");
         return NTC_EFORMAT;
+    }
+    if (rs.nnet && !(rs.net = calloc(rs.nnet, sizeof(*rs.net)))) {
+        ntc__ruleset_free(&rs);
+        return NTC_ENOMEM;
     }
     *out = rs;
     return 0;

@@ -357,7 +357,7 @@ static void send_syslog(ntc__alerts *a, const ntc_alert *al)
     time_t secs = (time_t)(al->time_us / 1000000u);
     struct tm tmv;
     gmtime_r(&secs, &tmv);
-    char ts[40];
+    char ts[64];
     snprintf(ts, sizeof(ts), "%04d-%02d-%02dT%02d:%02d:%02d.%06uZ", tmv.tm_year + 1900,
              tmv.tm_mon + 1, tmv.tm_mday, tmv.tm_hour, tmv.tm_min, tmv.tm_sec,
              (unsigned)(al->time_us % 1000000u));

@@ -68,10 +68,8 @@ static int l7_match(const ntc__alerts *a, const ntc__rule *r, const struct ntc_f
 
 void ntc__thr_packet(ntc__alerts *a, struct ntc_flow *f, const ntc__pkt *p, int is_new)
 {
-    for (size_t i = 0; i < a->rs.nrules; i++) {
-        ntc__rule *r = &a->rs.rules[i];
-        if (r->entity != NTC__R_NETWORK)
-            continue;
+    for (unsigned i = 0; i < a->rs.nnet; i++) {
+        ntc__rule *r = a->rs.net[i];
         if (!net_match(r, f->key.ip_version, f->key.a) && !net_match(r, f->key.ip_version, f->key.b))
             continue;
         switch (r->metric) {
@@ -88,9 +86,9 @@ void ntc__thr_packet(ntc__alerts *a, struct ntc_flow *f, const ntc__pkt *p, int 
 
 void ntc__thr_verdict(ntc__alerts *a, struct ntc_flow *f)
 {
-    for (size_t i = 0; i < a->rs.nrules; i++) {
-        ntc__rule *r = &a->rs.rules[i];
-        if (r->entity != NTC__R_NETWORK || r->metric < NTC__M_DNS_BYTES)
+    for (unsigned i = 0; i < a->rs.nnet; i++) {
+        ntc__rule *r = a->rs.net[i];
+        if (r->metric < NTC__M_DNS_BYTES)
             continue;
         if ((net_match(r, f->key.ip_version, f->key.a) || net_match(r, f->key.ip_version, f->key.b)) &&
             l7_match(a, r, f))
@@ -428,4 +426,8 @@ void ntc__thr_install(ntc__alerts *a, ntc__ruleset *rs, uint64_t now_us)
     ntc__ruleset_free(&a->rs);
     a->rs = *rs;
     memset(rs, 0, sizeof(*rs));
+    /* The per-packet path walks the network rules only. */
+    for (size_t i = 0, k = 0; i < a->rs.nrules && k < a->rs.nnet; i++)
+        if (a->rs.rules[i].entity == NTC__R_NETWORK)
+            a->rs.net[k++] = &a->rs.rules[i];
 }
