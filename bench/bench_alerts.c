@@ -54,7 +54,7 @@ typedef struct opts {
 
 typedef struct result {
     double best;
-    uint64_t packets, alerts, flows;
+    uint64_t packets, alerts, flows, suppressed, track_full;
     uint64_t alert_mem;
 } result;
 
@@ -140,6 +140,8 @@ static double run(const opts *o, int dpi, int alerts, const char *rules, result 
     r->packets = n;
     r->alerts = g_alerts;
     r->flows = g_flows;
+    r->suppressed = st.suppressed;
+    r->track_full = st.track_full;
     if (st.memory_bytes > r->alert_mem)
         r->alert_mem = st.memory_bytes;
     ntc_engine_free(e);
@@ -211,16 +213,16 @@ int main(int argc, char **argv)
         unlink(tmp);
     if (status)
         return status;
-    printf("%-5s %-6s %12s %10s %12s %8s %8s %12s\n", "dpi", "alerts", "packets", "cpu s",
-           "packets/s", "ns/pkt", "vs off", "alerts");
+    printf("%-5s %-6s %10s %8s %10s %7s %7s %8s %10s %10s\n", "dpi", "alerts", "packets",
+           "cpu s", "packets/s", "ns/pkt", "vs off", "alerts", "suppressed", "track_full");
     for (int m = 0; m < modes; m++) {
         for (int s = 0; s < 3; s++) {
             const result *r = &res[m][s];
             double pps = (double)r->packets / r->best;
             double off = (double)res[m][0].packets / res[m][0].best;
-            printf("%-5s %-6s %12" PRIu64 " %10.3f %12.0f %8.1f %7.1f%% %12" PRIu64 "\n",
-                   m ? "on" : "off", names[s], r->packets, r->best, pps, 1e9 / pps,
-                   100.0 * pps / off, r->alerts);
+            printf("%-5s %-6s %10" PRIu64 " %8.3f %10.0f %7.1f %6.1f%% %8" PRIu64 " %10" PRIu64
+                   " %10" PRIu64 "\n", m ? "on" : "off", names[s], r->packets, r->best, pps,
+                   1e9 / pps, 100.0 * pps / off, r->alerts, r->suppressed, r->track_full);
         }
     }
     printf("RESULT");

@@ -319,31 +319,33 @@ static ntc__ratelimit *rl_slot(ntc__alerts *a, uint64_t key)
     return &a->rl[ntc__mix64(key) & a->rl_mask];
 }
 
+int ntc__alert_admit(ntc__alerts *a, uint64_t key, uint64_t time_us, uint32_t *suppressed)
+{
+    *suppressed = 0;
+    ntc__ratelimit *s = rl_slot(a, key);
+    if (!s)
+        return 1;
+    if (s->key == key && s->last_us && time_us >= s->last_us && time_us - s->last_us < a->repeat_us) {
+        s->suppressed++;
+        a->st.suppressed++;
+        return 0;
+    }
+    *suppressed = s->key == key ? s->suppressed : 0;
+    s->key = key;
+    s->suppressed = 0;
+    s->last_us = time_us;
+    return 1;
+}
+
 /* 1: hold back (counted); 0: deliver (b->suppressed set from the slot). */
 static int rate_limited(ntc__alerts *a, uint64_t key, ntc_alert *b)
 {
-    ntc__ratelimit *s = rl_slot(a, key);
-    if (!s)
-        return 0;
-    if (s->key == key && s->last_us && b->time_us >= s->last_us &&
-        b->time_us - s->last_us < a->repeat_us) {
-        s->suppressed++;
-        a->st.suppressed++;
-        return 1;
-    }
-    b->suppressed = s->key == key ? s->suppressed : 0;
-    s->key = key;
-    s->suppressed = 0;
-    s->last_us = b->time_us;
-    return 0;
+    return !ntc__alert_admit(a, key, b->time_us, &b->suppressed);
 }
 
-int ntc__alert_raise(ntc__alerts *a, ntc_alert *b, uint64_t rl_key)
+void ntc__alert_deliver(ntc__alerts *a, ntc_alert *b)
 {
-    if (rate_limited(a, rl_key, b))
-        return 0;
     deliver(a, b);
-    return 1;
 }
 
 /* ---- engaged episodes ---- */

@@ -251,9 +251,12 @@ void ntc__ab_desc(ntc_alert *b, const char *fmt, ...) __attribute__((format(prin
 void ntc__ab_int(ntc_alert *b, const char *key, int64_t v);
 void ntc__ab_str(ntc_alert *b, const char *key, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-/** Deliver the built alert unless the rate limit holds it back (rl_key 0: never held back).
- * Returns 1 when delivered, 0 when suppressed. */
-int ntc__alert_raise(ntc__alerts *a, ntc_alert *b, uint64_t rl_key);
+/** Rate limit of one-off alerts, asked before building one: 1 when an alert with this key
+ * (0: never held back) at time_us may be delivered (*suppressed: how many were held back since
+ * the last one), 0 when it is held back (counted). */
+int ntc__alert_admit(ntc__alerts *a, uint64_t key, uint64_t time_us, uint32_t *suppressed);
+/** Deliver the built alert (after ntc__alert_admit()). */
+void ntc__alert_deliver(ntc__alerts *a, ntc_alert *b);
 /** Engage the episode `key` with the built alert (delivered unless rate limited; kept either way
  * until released). Returns 1 when delivered. */
 int ntc__alert_engage(ntc__alerts *a, uint64_t key, ntc_alert *b);

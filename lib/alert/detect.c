@@ -611,6 +611,9 @@ static int score_severity(unsigned score)
 static void flow_risk(ntc__alerts *a, const struct ntc_flow *f, const char *l7name, uint64_t now)
 {
     uint64_t risk = f->l7.risk;
+    uint32_t held;
+    if (!ntc__alert_admit(a, flow_rl_key(a, NTC_ALERT_FLOW_RISK, f, risk), now, &held))
+        return;
     char names[1024], scores[1400];
     size_t nl = 0, sl = 0;
     unsigned worst = 0;
@@ -635,6 +638,7 @@ static void flow_risk(ntc__alerts *a, const struct ntc_flow *f, const char *l7na
     }
     ntc_alert *b = ntc__ab_begin(a, NTC_ALERT_FLOW_RISK, score_severity(worst),
                                  NTC_ALERT_ENTITY_FLOW, NTC_ALERT_EVENT, now);
+    b->suppressed = held;
     flow_common(b, f, l7name);
     ntc__ab_desc(b, "Flow %s (%s) has risks: %s [score %u]", ntc_alert_entity_id(b), l7name, names,
                  f->l7.risk_score);
@@ -654,7 +658,7 @@ static void flow_risk(ntc__alerts *a, const struct ntc_flow *f, const char *l7na
     ntc__ab_str(b, "L7_PROTO_RISK_NAME", "%s", csv);
     ntc__ab_int(b, "L7_RISK_SCORE", f->l7.risk_score);
     ntc__ab_str(b, "L7_RISK_SCORES", "%s", scores);
-    ntc__alert_raise(a, b, flow_rl_key(a, NTC_ALERT_FLOW_RISK, f, risk));
+    ntc__alert_deliver(a, b);
 }
 
 void ntc__alert_verdict(ntc_engine *eng, struct ntc_flow *f)
@@ -682,21 +686,27 @@ void ntc__alert_verdict(ntc_engine *eng, struct ntc_flow *f)
     uint64_t now = eng->now_us;
     if (risk)
         flow_risk(a, f, l7name, now);
-    if (dangerous) {
+    uint32_t held;
+    if (dangerous && ntc__alert_admit(a, flow_rl_key(a, NTC_ALERT_DANGEROUS_APP, f,
+                                                     (uint64_t)f->l7.app << 16 | f->l7.master),
+                                      now, &held)) {
         const char *br = ntc_l7_breed_name(f->l7.breed);
         ntc_alert *b = ntc__ab_begin(a, NTC_ALERT_DANGEROUS_APP,
                                      f->l7.breed == NTC_BREED_DANGEROUS ? NTC_ALERT_ERROR
                                                                         : NTC_ALERT_WARNING,
                                      NTC_ALERT_ENTITY_FLOW, NTC_ALERT_EVENT, now);
+        b->suppressed = held;
         flow_common(b, f, l7name);
         ntc__ab_desc(b, "Flow %s carries %s, an application of the %s breed",
                      ntc_alert_entity_id(b), l7name, br ? br : "?");
-        ntc__alert_raise(a, b, flow_rl_key(a, NTC_ALERT_DANGEROUS_APP, f,
-                                           (uint64_t)f->l7.app << 16 | f->l7.master));
+        ntc__alert_deliver(a, b);
     }
-    if (bl) {
+    if (bl && ntc__alert_admit(a, flow_rl_key(a, NTC_ALERT_BLACKLISTED_APP, f,
+                                              (uint64_t)bl->line << 1 | bl->is_category),
+                               now, &held)) {
         ntc_alert *b = ntc__ab_begin(a, NTC_ALERT_BLACKLISTED_APP, bl->severity,
                                      NTC_ALERT_ENTITY_FLOW, NTC_ALERT_EVENT, now);
+        b->suppressed = held;
         b->rule_line = bl->line;
         flow_common(b, f, l7name);
         if (bl->is_category) {
@@ -708,7 +718,6 @@ void ntc__alert_verdict(ntc_engine *eng, struct ntc_flow *f)
             ntc__ab_desc(b, "Flow %s carries the blacklisted application %s",
                          ntc_alert_entity_id(b), an ? an : l7name);
         }
-        ntc__alert_raise(a, b, flow_rl_key(a, NTC_ALERT_BLACKLISTED_APP, f,
-                                           (uint64_t)bl->line << 1 | bl->is_category));
+        ntc__alert_deliver(a, b);
     }
 }
