@@ -231,6 +231,7 @@ int main(int argc, char **argv)
             printf(" dpi%s_%s_pps=%.0f dpi%s_%s_alerts=%" PRIu64, m ? "on" : "off", names[s],
                    (double)res[m][s].packets / res[m][s].best, m ? "on" : "off", names[s],
                    res[m][s].alerts);
-    printf(" alert_memory_bytes=%" PRIu64 " repeat=%u\n", res[0][2].alert_mem, o.repeat);
+    printf(" flows=%" PRIu64 " alert_memory_bytes=%" PRIu64 " repeat=%u\n", res[0][0].flows,
+           res[0][2].alert_mem, o.repeat);
     return 0;
 }
