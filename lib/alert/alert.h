@@ -1,6 +1,6 @@
 /* Private: alerts (lib/alert). The engine calls in through the ntc__alert_* hooks below, at five
  * places: creation/free, the per-packet path (before the packet is accounted to its flow), a
- * flow's final verdict, the one-second tick, and the flush at the end of input. Everything else here is shared by
+ * flow's final verdict, a host's removal, the one-second tick, and the flush at the end of input. Everything else here is shared by
  * the files of lib/alert: the alert object and its builder, the rules (rules.c, also used by the
  * fuzz target), the detector state, the sinks.
  *
@@ -23,6 +23,7 @@
 
 struct ntc_engine;
 struct ntc_flow;
+struct ntc_host;
 struct ntc_config;
 
 /* ---- the alert object ---- */
@@ -160,6 +161,9 @@ void ntc__alert_free(ntc__alerts *a);
 void ntc__alert_packet(struct ntc_engine *eng, struct ntc_flow *f, const ntc__pkt *p, int dir);
 /** Flow f's application verdict is final (after the L7 accounting). */
 void ntc__alert_verdict(struct ntc_engine *eng, struct ntc_flow *f);
+/** Host h is being removed (purge, eviction, flush): threshold rules keep its last values, to
+ * judge its delta at the end of the period. */
+void ntc__alert_host_end(struct ntc_engine *eng, const struct ntc_host *h);
 /** End of input (ntc_engine_flush), before the flows end: the flood and scan windows in
  * progress are judged now, so that an attack in the last seconds of a capture is reported. */
 void ntc__alert_flush(struct ntc_engine *eng);
@@ -301,11 +305,13 @@ struct ntc__aent {
     uint16_t vlan;
     uint8_t ipv, kind;
     uint8_t engaged;            /* bits: condition engaged */
-    uint8_t pad[3];
+    uint8_t gone;               /* threshold: 1 host removed, `final` to judge; 2 judged */
+    uint8_t pad[2];
     uint32_t fwin, swin;        /* low 32 bits of the window the counters belong to */
     uint32_t c[8];              /* host: SYN sent/rcvd, ICMP sent/rcvd, hosts tried/connected,
                                    resets; pair: ports tried/connected */
     uint64_t last;              /* threshold: value at the previous period end */
+    uint64_t final;             /* threshold: value when the host was removed */
     uint32_t pass;
 };
 ntc__aent *ntc__aent_get(ntc__alerts *a, ntc__list *list, int kind, uint64_t rule,

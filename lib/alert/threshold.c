@@ -10,7 +10,8 @@
  *   category is the sum of the host's applications whose default category it is. The value at the
  *   end of the previous period is kept per (rule, host) in lib/alert's table, so a host first seen
  *   after the period started counts from 0, and one the table had no room for is skipped (counted
- *   in track_full);
+ *   in track_full); a host removed during the period (idle purge, eviction) leaves its last values
+ *   there and is judged on them at the period's end;
  * - network: counters the per-packet path keeps for each network rule (packets whose flow has an
  *   end in the network, bytes of flows of the right application once the verdict is known, new
  *   flows), so traffic inside the network counts once.
@@ -283,7 +284,12 @@ static void eval_period(ntc__alerts *a, int per, uint64_t boundary_us)
                     ntc__aent *x = ntc__aent_get(a, &a->thr[per], NTC__E_THR, r->key, h->addr,
                                                  NULL, h->vlan, h->ip_version, 0);
                     uint64_t d;
-                    if (x) {
+                    if (x && x->gone == 1) {
+                        /* Removed and seen again in the period: both lives count. */
+                        d = delta_of(x->final, x->last) + v;
+                        x->gone = 0;
+                    } else if (x) {
+                        x->gone = 0;
                         d = delta_of(v, x->last);
                     } else {
                         x = ntc__aent_get(a, &a->thr[per], NTC__E_THR, r->key, h->addr, NULL,
@@ -305,25 +311,65 @@ static void eval_period(ntc__alerts *a, int per, uint64_t boundary_us)
                 }
             }
         }
-        /* Hosts gone during the period: released, forgotten. */
+        /* Hosts removed during the period are judged on their last values; in the period after,
+         * what they still have engaged is released and they are forgotten. */
         ntc__lnode *n, *next;
         for (n = a->thr[per].head.next; n != &a->thr[per].head; n = next) {
             next = n->next;
             ntc__aent *x = NTC__CONTAINER_OF(n, ntc__aent, node);
             if (x->pass == pass)
                 continue;
-            if (x->engaged) {
-                for (size_t i = 0; i < a->rs.nrules; i++) {
-                    if (a->rs.rules[i].key == x->rule) {
-                        gone_release(a, &a->rs.rules[i], x, t_us);
-                        break;
-                    }
-                }
+            const ntc__rule *r = NULL;
+            for (size_t i = 0; i < a->rs.nrules && !r; i++)
+                if (a->rs.rules[i].key == x->rule)
+                    r = &a->rs.rules[i];
+            if (r && x->gone == 1) {
+                struct ntc_host gone;
+                memset(&gone, 0, sizeof(gone));
+                gone.ip_version = x->ipv;
+                gone.vlan = x->vlan;
+                memcpy(gone.addr, x->a, 16);
+                judge(a, r, &gone, &x->engaged, delta_of(x->final, x->last), t_us);
+                x->gone = 2;
+                x->last = x->final;
+                if (x->engaged)
+                    continue;
+            } else if (r && x->engaged) {
+                gone_release(a, r, x, t_us);
             }
             ntc__aent_del(a, &a->thr[per], x);
         }
     }
     a->period_start_us[per] = t_us;
+}
+
+void ntc__alert_host_end(ntc_engine *eng, const struct ntc_host *h)
+{
+    ntc__alerts *a = eng->alerts;
+    for (size_t i = 0; i < a->rs.nrules; i++) {
+        const ntc__rule *r = &a->rs.rules[i];
+        if (r->entity != NTC__R_HOST || !host_matches(r, h))
+            continue;
+        ntc__list *l = &a->thr[r->period];
+        ntc__aent *x = ntc__aent_get(a, l, NTC__E_THR, r->key, h->addr, NULL, h->vlan,
+                                     h->ip_version, 0);
+        if (!x) {
+            /* Seen only during this period: all its traffic is the delta. */
+            if (h->first_us < a->period_start_us[r->period] ||
+                !(x = ntc__aent_get(a, l, NTC__E_THR, r->key, h->addr, NULL, h->vlan,
+                                    h->ip_version, 1)))
+                continue;
+            x->last = 0;
+            x->pass = a->pass; /* not this period's pass: judged at its end */
+        } else if (x->gone == 1) {
+            /* Removed twice in one period: add this life to the last one. */
+            x->final = x->final - NTC__MIN(x->final, x->last) + host_value(a, h, r);
+            x->last = 0;
+            continue;
+        }
+        x->final = host_value(a, h, r);
+        x->gone = 1;
+    }
 }
 
 void ntc__thr_tick(ntc__alerts *a, uint64_t boundary_us, unsigned periods)

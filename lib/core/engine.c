@@ -107,6 +107,7 @@ NTC_EXPORT void ntc_engine_free(ntc_engine *e)
         return;
     ntc__capture_free(e->cap);
     ntc__alert_free(e->alerts);
+    e->alerts = NULL;
     if (e->flows.buckets)
         ntc__flow_table_destroy(&e->flows);
     if (e->hosts.buckets)
@@ -155,6 +156,8 @@ NTC_EXPORT int ntc_engine_set_callbacks(ntc_engine *e, const ntc_callbacks *cb, 
 static void host_end_cb(void *u, const ntc_host *h)
 {
     ntc_engine *e = u;
+    if (e->alerts)
+        ntc__alert_host_end(e, h);
     if (e->cb.host_end) {
         e->in_cb++;
         e->cb.host_end(e->cb_user, h);
