@@ -73,10 +73,11 @@ typedef enum ntc_alert_type {
     NTC_ALERT_SERVER_RESETS = 8,      /**< a host reset at least alert.server_reset_threshold new
                                            TCP connections (RST answering a SYN) in a window */
     NTC_ALERT_FLOW_RISK = 9,          /**< nDPI found risks in a flow (details: risks and scores) */
-    NTC_ALERT_DANGEROUS_APP = 10,     /**< a flow's application is of the Dangerous, Potentially
-                                           Dangerous or Unsafe breed */
-    NTC_ALERT_BLACKLISTED_APP = 11    /**< a flow's application or category is blacklisted in the
-                                           rules file */
+    NTC_ALERT_DANGEROUS_APP = 10,     /**< a flow's application, recognised from its packets (not
+                                           only guessed from a port), is of the Dangerous,
+                                           Potentially Dangerous or Unsafe breed */
+    NTC_ALERT_BLACKLISTED_APP = 11    /**< a flow's application or category, recognised from its
+                                           packets, is blacklisted in the rules file */
 } ntc_alert_type;
 
 /** Severities, lowest first. */

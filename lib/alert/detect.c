@@ -669,11 +669,14 @@ void ntc__alert_verdict(ntc_engine *eng, struct ntc_flow *f)
     if (f->l7.how == NTC_L7_OFF)
         return;
     int risk = a->flow_risk && f->l7.risk;
-    int dangerous = a->dangerous && (f->l7.breed == NTC_BREED_UNSAFE ||
-                                     f->l7.breed == NTC_BREED_POTENTIALLY_DANGEROUS ||
-                                     f->l7.breed == NTC_BREED_DANGEROUS);
+    /* An application only guessed from a port when inspection gave up (a SYN to port 23 is no
+     * Telnet traffic) is no reason for these two: recognised traffic is. */
+    int seen = f->l7.how == NTC_L7_DPI;
+    int dangerous = seen && a->dangerous && (f->l7.breed == NTC_BREED_UNSAFE ||
+                                             f->l7.breed == NTC_BREED_POTENTIALLY_DANGEROUS ||
+                                             f->l7.breed == NTC_BREED_DANGEROUS);
     const ntc__blacklist *bl = NULL;
-    for (size_t i = 0; i < a->rs.nblack && !bl; i++) {
+    for (size_t i = 0; seen && i < a->rs.nblack && !bl; i++) {
         const ntc__blacklist *x = &a->rs.black[i];
         if (x->is_category ? f->l7.category == x->id
                            : (f->l7.app == x->id || (f->l7.master && f->l7.master == x->id)))

@@ -803,61 +803,117 @@ static int count_type(const arec *r, int type)
     return n;
 }
 
-/* Telnet (guessed from its port when inspection gives up) is of the Unsafe breed, carries the
- * "Unsafe Protocol" risk, and is blacklisted here: three flow events per flow. Equal events within
- * alert.repeat_interval (same endpoints and server port) are counted, not delivered. */
+/* A TCP conversation with consistent sequence numbers (dir 0: client to server), 1 ms a packet. */
+typedef struct conv {
+    ntc_engine *e;
+    const char *ip[2];
+    uint16_t port[2];
+    uint32_t seq[2];
+    uint64_t ts;
+} conv;
+
+static void conv_send(conv *c, int dir, uint8_t flags, const char *data)
+{
+    size_t len = data ? strlen(data) : 0;
+    h_l2l3(&h_scratch, 0, c->ip[dir], c->ip[1 - dir], 0);
+    pg_tcp_opt o;
+    memset(&o, 0, sizeof(o));
+    o.flags = flags;
+    o.seq = c->seq[dir];
+    o.ack = (flags & PG_ACK) ? c->seq[1 - dir] : 0;
+    o.win = 65535;
+    pg_tcp(&h_scratch, c->port[dir], c->port[1 - dir], &o);
+    if (len)
+        pg_data(&h_scratch, data, len);
+    h_finish(&h_scratch);
+    h_feed(c->e, c->ts, &h_scratch);
+    c->ts += MS;
+    c->seq[dir] += (uint32_t)len + ((flags & (PG_SYN | PG_FIN)) ? 1u : 0u);
+}
+
+/* An anonymous FTP login on the control connection, recognised by DPI as FTP_CONTROL. */
+static void ftp_session(ntc_engine *e, uint64_t ts, uint16_t cport)
+{
+    conv c = {e, {"10.0.0.1", "10.0.0.2"}, {cport, 21}, {1000, 5000}, ts};
+    conv_send(&c, 0, PG_SYN, NULL);
+    conv_send(&c, 1, PG_SYN | PG_ACK, NULL);
+    conv_send(&c, 0, PG_ACK, NULL);
+    conv_send(&c, 1, PG_ACK | PG_PSH, "220 ProFTPD Server ready.\r\n");
+    conv_send(&c, 0, PG_ACK | PG_PSH, "USER anonymous\r\n");
+    conv_send(&c, 1, PG_ACK | PG_PSH, "331 Anonymous login ok, send your email address as password\r\n");
+    conv_send(&c, 0, PG_ACK | PG_PSH, "PASS guest@example.com\r\n");
+    conv_send(&c, 1, PG_ACK | PG_PSH, "230 Anonymous access granted\r\n");
+    conv_send(&c, 0, PG_ACK | PG_PSH, "QUIT\r\n");
+    conv_send(&c, 1, PG_ACK | PG_PSH, "221 Goodbye.\r\n");
+    conv_send(&c, 0, PG_FIN | PG_ACK, NULL);
+    conv_send(&c, 1, PG_FIN | PG_ACK, NULL);
+    conv_send(&c, 0, PG_ACK, NULL);
+}
+
+/* FTP (recognised by DPI, of the Unsafe breed, with nDPI's "Unsafe Protocol" and "Clear-Text
+ * Credentials" risks) blacklisted: three flow events per flow. Equal events within
+ * alert.repeat_interval (same endpoints and server port) are counted, not delivered; the next one
+ * delivered carries the count. A Telnet port only guessed (a lone SYN) has nDPI's risk, but is no
+ * dangerous or blacklisted traffic. */
 static void flow_alerts(void **state)
 {
     (void)state;
     make_dir();
-    const char *path = rules_path("black.rules", "# no telnet here\nblacklist app Telnet\n");
+    const char *path = rules_path("black.rules", "# no clear-text logins here\n"
+                                                 "blacklist app FTP_CONTROL\nblacklist app Telnet\n");
     arec *r = arec_new();
     ntc_engine *e = a_engine(r, "dpi.enable", "true", "alert.rules_file", path,
                              "alert.repeat_interval", "60", NULL);
-    /* Flows of one SYN each: they end (closed idle timeout, 15 s) at the next tick, B+30, and
-     * get their verdict then. */
-    syn(e, B + 1 * SEC, "10.0.0.1", 40001, "10.0.0.2", 23);
-    syn(e, B + 2 * SEC, "10.0.0.1", 40002, "10.0.0.2", 23);
-    tick_at(e, B + 30 * SEC);
-    assert_int_equal(count_type(r, NTC_ALERT_FLOW_RISK), 1);
-    assert_int_equal(count_type(r, NTC_ALERT_DANGEROUS_APP), 1);
-    assert_int_equal(count_type(r, NTC_ALERT_BLACKLISTED_APP), 1);
+    ftp_session(e, B + 1 * SEC, 40001);
+    ftp_session(e, B + 2 * SEC, 40002);
+    tick_at(e, B + 3 * SEC);
     expect_count(r, 3);
     const ntc_alert *risk = find_alert(r, NTC_ALERT_FLOW_RISK, 0);
     ntc_alert_info in = info_of(risk);
     assert_int_equal(in.state, NTC_ALERT_EVENT);
     assert_int_equal(in.entity, NTC_ALERT_ENTITY_FLOW);
-    assert_int_equal(in.severity, NTC_ALERT_INFO);
-    assert_int_equal(in.time_us, B + 30 * SEC);
-    assert_string_equal(ntc_alert_entity_id(risk), "TCP 10.0.0.1:40001 -> 10.0.0.2:23");
+    assert_int_equal(in.severity, NTC_ALERT_ERROR); /* the worst risk scores 100 */
+    assert_string_equal(ntc_alert_entity_id(risk), "TCP 10.0.0.1:40001 -> 10.0.0.2:21");
     assert_string_equal(ntc_alert_description(risk),
-                        "Flow TCP 10.0.0.1:40001 -> 10.0.0.2:23 (Telnet) has risks: Unsafe Protocol [score 10]");
-    assert_string_equal(detail_str(risk, "L7_PROTO_RISK_NAME"), "Unsafe Protocol");
-    assert_int_equal(detail_int(risk, "L7_RISK_SCORE"), 10);
-    assert_string_equal(detail_str(risk, "L7_RISK_SCORES"), "Unsafe Protocol=10");
-    assert_int_equal(detail_int(risk, "L4_DST_PORT"), 23);
+                        "Flow TCP 10.0.0.1:40001 -> 10.0.0.2:21 (FTP_CONTROL) has risks: Unsafe Protocol, "
+                        "Clear-Text Credentials [score 110]");
+    assert_string_equal(detail_str(risk, "L7_PROTO_RISK_NAME"), "Unsafe Protocol,Clear-Text Credentials");
+    assert_int_equal(detail_int(risk, "L7_RISK_SCORE"), 110);
+    assert_string_equal(detail_str(risk, "L7_RISK_SCORES"), "Unsafe Protocol=10,Clear-Text Credentials=100");
+    assert_int_equal(detail_int(risk, "L4_DST_PORT"), 21);
     assert_string_equal(detail_str(risk, "IPV4_SRC_ADDR"), "10.0.0.1");
+    assert_string_equal(detail_str(risk, "L7_PROTO_BREED"), "Unsafe");
     const ntc_alert *dang = find_alert(r, NTC_ALERT_DANGEROUS_APP, 0);
+    assert_non_null(dang);
     assert_string_equal(ntc_alert_description(dang),
-                        "Flow TCP 10.0.0.1:40001 -> 10.0.0.2:23 carries Telnet, an application of the Unsafe breed");
+                        "Flow TCP 10.0.0.1:40001 -> 10.0.0.2:21 carries FTP_CONTROL, an application of the Unsafe breed");
     assert_int_equal(info_of(dang).severity, NTC_ALERT_WARNING);
     const ntc_alert *bl = find_alert(r, NTC_ALERT_BLACKLISTED_APP, 0);
+    assert_non_null(bl);
     assert_string_equal(ntc_alert_description(bl),
-                        "Flow TCP 10.0.0.1:40001 -> 10.0.0.2:23 carries the blacklisted application Telnet");
+                        "Flow TCP 10.0.0.1:40001 -> 10.0.0.2:21 carries the blacklisted application FTP_CONTROL");
     assert_int_equal(info_of(bl).rule_line, 2);
     assert_int_equal(info_of(bl).severity, NTC_ALERT_ERROR);
     assert_int_equal(astats(e).suppressed, 3);
 
     /* More than 60 s later, the same again: delivered, carrying the count held back. */
-    syn(e, B + 100 * SEC, "10.0.0.1", 40003, "10.0.0.2", 23);
-    tick_at(e, B + 130 * SEC);
+    ftp_session(e, B + 100 * SEC, 40003);
+    tick_at(e, B + 101 * SEC);
     expect_count(r, 6);
-    assert_int_equal(info_of(find_alert(r, NTC_ALERT_FLOW_RISK, 1)).suppressed, 1);
-    assert_int_equal(info_of(find_alert(r, NTC_ALERT_BLACKLISTED_APP, 1)).suppressed, 1);
-    /* Another server port is another alert. */
-    syn(e, B + 140 * SEC, "10.0.0.1", 40004, "10.0.0.2", 21);
-    ntc_engine_flush(e);
-    assert_int_equal(count_type(r, NTC_ALERT_FLOW_RISK), 3);
+    for (int t = NTC_ALERT_FLOW_RISK; t <= NTC_ALERT_BLACKLISTED_APP; t++)
+        assert_int_equal(info_of(find_alert(r, t, 1)).suppressed, 1);
+
+    /* Lone SYNs to the Telnet port end (closed idle timeout, 15 s) at the tick of B+130 and are
+     * guessed Telnet: nDPI's risk, nothing else. */
+    syn(e, B + 110 * SEC, "10.0.0.1", 40004, "10.0.0.2", 23);
+    tick_at(e, B + 130 * SEC);
+    expect_count(r, 7);
+    const ntc_alert *guess = r->al[6];
+    assert_int_equal(info_of(guess).type, NTC_ALERT_FLOW_RISK);
+    assert_int_equal(info_of(guess).time_us, B + 130 * SEC);
+    assert_int_equal(info_of(guess).severity, NTC_ALERT_INFO);
+    assert_string_equal(ntc_alert_description(guess),
+                        "Flow TCP 10.0.0.1:40004 -> 10.0.0.2:23 (Telnet) has risks: Unsafe Protocol [score 10]");
     ntc_engine_free(e);
     arec_free(r);
 }
