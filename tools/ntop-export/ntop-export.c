@@ -275,6 +275,13 @@ static int export_main(cli_common *cp, int argc, char **argv)
     if (c.verbose && !c.quiet)
         cli_print_summary(stderr, eng); /* before the flush empties the tables */
     ntc_engine_flush(eng);
+    if (c.verbose && !c.quiet && x.what_alerts) {
+        ntc_alert_stats as = {.size = sizeof(as)};
+        ntc_engine_get_alert_stats(eng, &as);
+        fprintf(stderr, "alerts %" PRIu64 " delivered, %" PRIu64 " held back by the rate limit, %"
+                        PRIu64 " still engaged; detector state not kept (alert.track_max) %" PRIu64
+                        "\n", as.delivered, as.suppressed, as.engaged, as.track_full);
+    }
     g_reload_engine = NULL;
     if (x.what_apps) {
         app_print a = {&x, eng, 0, x.what_apps == 2};
