@@ -236,6 +236,20 @@ static char *read_file(const char *path)
     return buf;
 }
 
+typedef struct engaged_list {
+    uint64_t id[16];
+    int n;
+} engaged_list;
+
+static int collect_engaged(void *u, const ntc_alert *a)
+{
+    engaged_list *l = u;
+    assert_true(l->n < 16);
+    assert_int_equal(info_of(a).state, NTC_ALERT_ENGAGED);
+    l->id[l->n++] = info_of(a).id;
+    return 0;
+}
+
 /* ---- SYN flood ------------------------------------------------------------------------------ */
 
 /* 60 SYNs in the window [B, B+3), 10 in the next: both ends engage at B+3 and are released at
@@ -264,6 +278,12 @@ static void syn_flood(void **state)
     assert_int_equal(detail_int(r->al[0], "WINDOW_S"), 3);
     assert_int_equal(detail_int(r->al[0], "THRESHOLD"), 50);
     assert_int_equal(astats(e).engaged, 2);
+    engaged_list el;
+    memset(&el, 0, sizeof(el));
+    assert_int_equal(ntc_engine_foreach_engaged_alert(e, collect_engaged, &el), 0);
+    assert_int_equal(el.n, 2);
+    assert_int_equal(el.id[0], 1);
+    assert_int_equal(el.id[1], 2);
 
     tick_at(e, B + 6 * SEC + 200 * MS);
     expect_count(r, 4);
@@ -306,6 +326,31 @@ static void icmp_flood_and_gap(void **state)
     expect(r, 3, NTC_ALERT_ICMP_FLOOD_VICTIM, NTC_ALERT_RELEASED, "10.0.0.4", B + 6 * SEC,
            B + 3 * SEC,
            "Host 10.0.0.4 is no longer under ICMP flood attack [0 echo requests received in the last 3 sec]");
+    ntc_engine_free(e);
+    arec_free(r);
+}
+
+/* Bounded state: a SYN flood from 2000 spoofed sources with alert.track_max = 64 keeps at most
+ * 64 entries (the rest is counted in track_full), and the victim, tracked from the first SYN, is
+ * still reported. */
+static void bounded_state(void **state)
+{
+    (void)state;
+    arec *r = arec_new();
+    ntc_engine *e = a_engine(r, "alert.track_max", "64", NULL);
+    char ip[32];
+    for (int i = 0; i < 2000; i++) {
+        snprintf(ip, sizeof(ip), "172.16.%d.%d", i / 250, i % 250 + 1);
+        syn(e, B + 100 * MS + (uint64_t)i * MS, ip, (uint16_t)(1024 + i), "10.0.0.2", 80);
+    }
+    ntc_alert_stats st = astats(e);
+    assert_true(st.track_full > 0);
+    /* 64 entries of about 140 bytes, the scan set, the buckets: well under 1 MiB. */
+    assert_true(st.memory_bytes > 64 * 100 && st.memory_bytes < 1024 * 1024);
+    tick_at(e, B + 3 * SEC + 500 * MS);
+    expect_count(r, 1);
+    expect(r, 0, NTC_ALERT_SYN_FLOOD_VICTIM, NTC_ALERT_ENGAGED, "10.0.0.2", B + 3 * SEC, 0,
+           "Host 10.0.0.2 is under SYN flood attack [2000 SYNs received in the last 3 sec]");
     ntc_engine_free(e);
     arec_free(r);
 }
@@ -1229,6 +1274,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(syn_flood),
         cmocka_unit_test(icmp_flood_and_gap),
+        cmocka_unit_test(bounded_state),
         cmocka_unit_test(port_scan),
         cmocka_unit_test(host_scan),
         cmocka_unit_test(flush_judges_windows),
