@@ -12,6 +12,7 @@ PKGS=(
   iproute2 iputils-ping                         # network namespaces for live-capture tests
   python3                                       # test scripts (/usr/bin/python3)
   clang libclang-rt-14-dev                      # libFuzzer targets (tests/fuzz)
+  rsyslog                                       # alert.syslog test (started by the test itself)
 )
 
 missing=()

@@ -21,6 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "alert.h"
 #include "config.h"
 #include "flow.h"
 #include "host.h"
@@ -66,9 +67,9 @@ typedef enum ntc_tick {
 } ntc_tick;
 
 /** Version of ntc_callbacks this header describes. Version 1 has flow_end, host_end, tick and log;
- * version 2 appends packet and flow_verdict. A table of an older version is still accepted (only
- * the members it has are read). */
-#define NTC_CALLBACKS_VERSION 2
+ * version 2 appends packet and flow_verdict; version 3 appends alert. A table of an older version
+ * is still accepted (only the members it has are read). */
+#define NTC_CALLBACKS_VERSION 3
 
 /** Callback table. Set `version` to NTC_CALLBACKS_VERSION; members may be NULL. The table is
  * copied by ntc_engine_set_callbacks(). Every callback runs on the engine thread, during
@@ -106,6 +107,12 @@ typedef struct ntc_callbacks {
      * flow, before its flow_end; for flows not inspected (dpi.enable false) when the flow is
      * created, before its first packet is accounted. */
     void (*flow_verdict)(void *user, const ntc_flow *flow);
+
+    /* ---- since version 3 ---- */
+
+    /** An alert was raised (engaged, released, or a one-off event); see alert.h.
+     * ntc_alert_dup() keeps a copy beyond the call. */
+    void (*alert)(void *user, const ntc_alert *alert);
 } ntc_callbacks;
 
 /** Create an engine from `cfg` (copied; NULL means all defaults). On success *out holds the engine

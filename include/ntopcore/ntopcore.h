@@ -12,6 +12,7 @@
 #include "host.h"
 #include "iface.h"
 #include "l7.h"
+#include "alert.h"
 #include "engine.h"
 #include "export.h"
 #include "dump.h"

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "alert/alert.h"
 #include "host/host.h"
 #include "ntopcore/config.h"
 #include "ntopcore/error.h"
@@ -144,9 +145,11 @@ NTC_EXPORT int ntc_config_set_string(ntc_config *cfg, const char *key, const cha
         return rc;
     if (!value)
         value = "";
-    if (i == NTC__CFG_HOST_LOCAL_NETWORKS || i == NTC__CFG_DUMP_HOSTS) {
-        char why[160];
-        if (ntc__localnets_check(value, why, sizeof(why)) != 0) {
+    if (i == NTC__CFG_HOST_LOCAL_NETWORKS || i == NTC__CFG_DUMP_HOSTS ||
+        i == NTC__CFG_ALERT_SYSLOG) {
+        char why[200];
+        if ((i == NTC__CFG_ALERT_SYSLOG ? ntc__alert_check_syslog(value, why, sizeof(why))
+                                         : ntc__localnets_check(value, why, sizeof(why))) != 0) {
             ntc__fmt(cfg->errmsg, sizeof(cfg->errmsg), "'%s': %s", key, why);
             return NTC_EFORMAT;
         }

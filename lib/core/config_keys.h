@@ -101,6 +101,50 @@
       "Packet dump: most hosts and flows marked at once") \
     X(DUMP_BUFFER_BYTES, "dump.buffer_bytes", INT, 16777216, 0, INT64_MAX, "", "bytes", \
       "Packet dump: memory for packets held until their flow's application is known") \
+    X(ALERT_ENABLE, "alert.enable", BOOL, 1, 0, 1, "", "", \
+      "Raise alerts (detectors and rules); off: no alert is raised and alerts cost nothing") \
+    X(ALERT_RULES_FILE, "alert.rules_file", STRING, 0, 0, 0, "", "", \
+      "Threshold and blacklist rules file (empty: none); reloadable at run time") \
+    X(ALERT_REPEAT_INTERVAL, "alert.repeat_interval", INT, 60, 0, 86400, "", "s", \
+      "An alert equal to one delivered less than this ago is counted, not delivered (0: all)") \
+    X(ALERT_QUEUE_MAX, "alert.queue_max", INT, 1024, 0, 1048576, "", "alerts", \
+      "Alerts kept for ntc_engine_alert_pop(); when full, new ones are dropped (0: no queue)") \
+    X(ALERT_TRACK_MAX, "alert.track_max", INT, 16384, 16, 16777216, "", "entries", \
+      "Most hosts, host pairs and rule targets whose detector or threshold state is kept") \
+    X(ALERT_FLOOD_WINDOW, "alert.flood_window", INT, 3, 1, 3600, "", "s", \
+      "Window of the SYN and ICMP flood detectors") \
+    X(ALERT_SYN_FLOOD_THRESHOLD, "alert.syn_flood_threshold", INT, 50, 0, INT32_MAX, "", "SYNs", \
+      "SYNs a host sends (flooder) or receives (victim) in a flood window to alert (0: off)") \
+    X(ALERT_ICMP_FLOOD_THRESHOLD, "alert.icmp_flood_threshold", INT, 50, 0, INT32_MAX, "", "packets", \
+      "ICMP echo requests a host sends or receives in a flood window to alert (0: off)") \
+    X(ALERT_SCAN_WINDOW, "alert.scan_window", INT, 60, 1, 86400, "", "s", \
+      "Window of the port scan, host scan and server reset detectors") \
+    X(ALERT_PORT_SCAN_THRESHOLD, "alert.port_scan_threshold", INT, 25, 0, 65536, "", "ports", \
+      "Ports of one host a host tries (SYN) without connecting, in a scan window, to alert (0: off)") \
+    X(ALERT_HOST_SCAN_THRESHOLD, "alert.host_scan_threshold", INT, 25, 0, INT32_MAX, "", "hosts", \
+      "Hosts a host tries (SYN) without connecting, in a scan window, to alert (0: off)") \
+    X(ALERT_SERVER_RESET_THRESHOLD, "alert.server_reset_threshold", INT, 25, 0, INT32_MAX, "", "connections", \
+      "New TCP connections a host answers with a reset in a scan window to alert (0: off)") \
+    X(ALERT_FLOW_RISK, "alert.flow_risk", BOOL, 1, 0, 1, "", "", \
+      "Alert on flows nDPI finds risks in (one alert per flow, with the risks and their scores)") \
+    X(ALERT_DANGEROUS_APPS, "alert.dangerous_apps", BOOL, 1, 0, 1, "", "", \
+      "Alert on flows of a Dangerous, Potentially Dangerous or Unsafe application (e.g. Tor)") \
+    X(ALERT_RETRANS_PERCENT, "alert.retrans_percent", INT, 10, 0, 100, "", "%", \
+      "Alert on a TCP flow whose retransmissions exceed this % of a direction's packets (0: off)") \
+    X(ALERT_RETRANS_MIN_PACKETS, "alert.retrans_min_packets", INT, 20, 1, INT32_MAX, "", "packets", \
+      "Packets a direction needs before its retransmission rate is judged") \
+    X(ALERT_JSONL, "alert.jsonl", STRING, 0, 0, 0, "", "", \
+      "Append every alert as a JSON line to this file (empty: off)") \
+    X(ALERT_SYSLOG, "alert.syslog", STRING, 0, 0, 0, "", "", \
+      "Send every alert to syslog in RFC 5424 format: unix:PATH (e.g. unix:/dev/log) or udp:HOST:PORT") \
+    X(ALERT_SYSLOG_FACILITY, "alert.syslog_facility", INT, 1, 0, 23, "", "", \
+      "Syslog facility number of the alerts (1 user, 3 daemon, 16-23 local0-local7)") \
+    X(ALERT_EXEC, "alert.exec", STRING, 0, 0, 0, "", "", \
+      "Run this shell command for every alert: the alert as JSON on stdin and NTC_ALERT_* variables") \
+    X(ALERT_EXEC_MAX, "alert.exec_max", INT, 4, 1, 256, "", "commands", \
+      "Most alert.exec commands running at once; alerts beyond are not run (counted)") \
+    X(ALERT_EXEC_TIMEOUT, "alert.exec_timeout", INT, 10, 1, 3600, "", "s", \
+      "An alert.exec command still running after this long (wall time) is killed") \
     X(SNAPSHOT_MAX_FLOWS, "snapshot.max_flows", INT, 10000, 0, 1048576, "", "flows", \
       "Most recently active flows copied into each snapshot for reader threads") \
     X(SNAPSHOT_MAX_HOSTS, "snapshot.max_hosts", INT, 10000, 0, 1048576, "", "hosts", \

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "alert/alert.h"
 #include "core/engine_int.h"
 #include "ntopcore/error.h"
 #include "ntopcore/l7.h"
@@ -96,6 +97,10 @@ NTC_EXPORT int ntc_engine_new(ntc_engine **out, const ntc_config *cfg)
         rc = NTC_ENOMEM;
         goto fail;
     }
+    if ((rc = ntc__alert_new(e)) != 0) {
+        *out = e; /* errmsg names the key, or FILE:LINE of the rules */
+        return rc;
+    }
     *out = e;
     return 0;
 fail:
@@ -108,6 +113,8 @@ NTC_EXPORT void ntc_engine_free(ntc_engine *e)
     if (!e)
         return;
     ntc__capture_free(e->cap);
+    ntc__alert_free(e->alerts);
+    e->alerts = NULL;
     if (e->flows.buckets)
         ntc__flow_table_destroy(&e->flows);
     if (e->hosts.buckets)
@@ -145,7 +152,8 @@ NTC_EXPORT int ntc_engine_set_callbacks(ntc_engine *e, const ntc_callbacks *cb, 
         return NTC_EINVAL;
     }
     /* Copy only the members the caller's version has (an older table is shorter). */
-    static const size_t cb_size[] = {0, offsetof(ntc_callbacks, packet), sizeof(ntc_callbacks)};
+    static const size_t cb_size[] = {0, offsetof(ntc_callbacks, packet),
+                                     offsetof(ntc_callbacks, alert), sizeof(ntc_callbacks)};
     memset(&e->cb, 0, sizeof(e->cb));
     memcpy(&e->cb, cb, cb_size[cb->version]);
     e->cb_user = user;
@@ -159,6 +167,8 @@ static void host_end_cb(void *u, const ntc_host *h)
     ntc_engine *e = u;
     if (h->local)
         ntc__host_tp_settle(h->local, e->now_us);
+    if (e->alerts)
+        ntc__alert_host_end(e, h);
     if (e->cb.host_end) {
         e->in_cb++;
         e->cb.host_end(e->cb_user, h);
@@ -172,17 +182,20 @@ static void verdict_done(ntc_engine *e, struct ntc_flow *f)
     ntc__list_remove(&e->pending, &f->plru);
     e->inspecting--;
     ntc__l7_classified(e, f);
+    if (e->alerts)
+        ntc__alert_verdict(e, f);
 }
 
 static void end_flow(ntc_engine *e, struct ntc_flow *f, ntc_flow_end_reason why)
 {
-
     if (f->dpi) {
         ntc__dpi_finish(e->dpi, f);
         verdict_done(e, f);
     }
     if (f->ana)
         ntc__ana_settle(f->ana, e->now_us);
+    if (e->alerts)
+        ntc__alert_flow_report(e, f);
     if (e->cb.flow_end) {
         e->in_cb++;
         e->cb.flow_end(e->cb_user, f, why);
@@ -247,13 +260,18 @@ static void on_tick(ntc_engine *e)
     e->last_tick_us = boundary;
     e->next_tick_us = boundary + US_PER_S;
 
+    uint64_t s = boundary / US_PER_S;
     expire_flows(e);
     giveup_idle(e);
+    if (e->alerts) /* after the verdicts that were due (L7 traffic counted), before hosts go */
+        ntc__alert_tick(e, boundary, (s / 60 != e->minute) << NTC_TICK_MINUTE |
+                                         (s / 300 != e->five_min) << NTC_TICK_FIVE_MINUTES |
+                                         (s / 3600 != e->hour) << NTC_TICK_HOUR |
+                                         (s / 86400 != e->day) << NTC_TICK_DAY);
     ntc__host_table_expire(&e->hosts, e->now_us, host_end_cb, e);
     if (ntc__capture_live_count(e->cap) > 0)
         ntc__capture_stats(e->cap, &e->st.kernel_received, &e->st.kernel_dropped, &e->st.ifdrops);
 
-    uint64_t s = boundary / US_PER_S;
     fire_tick(e, NTC_TICK_SECOND);
     if (s / 60 != e->minute)
         fire_tick(e, NTC_TICK_MINUTE);
@@ -447,6 +465,8 @@ static int process(ntc_engine *e, int lt, uint64_t ts, const uint8_t *data, uint
             ntc__l7_swapped(e, f);
     }
     e->pkt_flow = f, e->pkt_dir = dir; /* for the packet callback (process_hooked) */
+    if (e->alerts)
+        ntc__alert_packet(e, f, &p, dir);
     uint64_t prev_s = f->last_us / US_PER_S;
     unsigned ta = ntc__flow_update(&e->flows, f, &p, dir, e->now_us);
     if (f->dpi) {
@@ -492,6 +512,8 @@ static int process(ntc_engine *e, int lt, uint64_t ts, const uint8_t *data, uint
         f->last_report_us = e->now_us;
         if (f->ana)
             ntc__ana_settle(f->ana, e->now_us);
+        if (e->alerts)
+            ntc__alert_flow_report(e, f);
         if (e->cb.flow_end) {
             e->in_cb++;
             e->cb.flow_end(e->cb_user, f, NTC_FLOW_END_ACTIVE);
@@ -709,6 +731,8 @@ NTC_EXPORT int ntc_engine_flush(ntc_engine *e)
         return NTC_ESTATE; /* called from one of this engine's callbacks */
     if (!e)
         return NTC_EINVAL;
+    if (e->alerts)
+        ntc__alert_flush(e);
     struct ntc_flow *f;
     while ((f = ntc__flow_oldest(&e->flows)) != NULL)
         end_flow(e, f, NTC_FLOW_END_FLUSH);

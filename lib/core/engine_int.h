@@ -13,6 +13,8 @@
 #include "host/host.h"
 #include "ntopcore/engine.h"
 
+struct ntc__alerts;
+
 /** Per-application (or per-category) traffic since start. Index: see ntc__app_slot(). */
 typedef struct ntc__app_acct {
     uint64_t flows;
@@ -43,6 +45,7 @@ struct ntc_engine {
     ntc__host_table hosts;
     ntc__capture *cap;
     ntc__dpi *dpi;              /* NULL when dpi.enable is false */
+    struct ntc__alerts *alerts; /* NULL when alert.enable is false (lib/alert) */
     ntc__app_acct *apps;        /* interface L7 table, ntc__dpi_app_count() slots */
     uint16_t napps;
     uint64_t inspecting;        /* flows with DPI state */

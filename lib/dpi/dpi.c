@@ -163,6 +163,29 @@ const char *ntc__dpi_app_name(const ntc__dpi *d, uint16_t id)
     return NULL;
 }
 
+uint16_t ntc__dpi_risk_score(unsigned risk)
+{
+    if (risk == 0 || risk >= NDPI_MAX_RISK)
+        return 0;
+    u_int16_t cli = 0, srv = 0;
+    return ndpi_risk2score((ndpi_risk)1 << risk, &cli, &srv);
+}
+
+uint16_t ntc__dpi_app_category(const ntc__dpi *d, uint16_t id)
+{
+    if (!d || id == 0)
+        return 0;
+    for (uint32_t i = 0; i < d->app_map_len; i++) {
+        if (d->app_map[i] != id)
+            continue;
+        ndpi_protocol p;
+        memset(&p, 0, sizeof(p));
+        p.app_protocol = (u_int16_t)i;
+        return d->cat_map[(unsigned)ndpi_get_proto_category(d->ndpi, p) & 0xff];
+    }
+    return 0;
+}
+
 size_t ntc__dpi_state_bytes(void)
 {
     return sizeof(struct ntc__dpi_flow);
@@ -389,9 +412,16 @@ static void conclude(ntc__dpi *d, struct ntc_flow *f, ndpi_protocol r, int gave_
     else
         l->how = NTC_L7_GUESS;
     l->risk = (uint64_t)nf->risk;
+    if (nf->http.url) {
+        /* nDPI 4.2 leaves the checks of the URL's query (XSS, SQL injection, RCE) and of ".."
+         * to its caller: its own reader adds them to the flow's risks, so do we. */
+        ndpi_risk_enum u = ndpi_validate_url(nf->http.url);
+        if (u != NDPI_NO_RISK && u < 64)
+            l->risk |= (uint64_t)1 << u;
+    }
     if (l->risk) {
         u_int16_t cli = 0, srv = 0;
-        l->risk_score = ndpi_risk2score(nf->risk, &cli, &srv);
+        l->risk_score = ndpi_risk2score((ndpi_risk)l->risk, &cli, &srv);
     }
     meta_builder b;
     b.n = 0;

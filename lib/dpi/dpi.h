@@ -72,6 +72,13 @@ const char *ntc__meta_get(const ntc__flow_meta *m, int key);
 /** Bytes of nDPI's per-flow state (what a flow costs while it is being classified). */
 size_t ntc__dpi_state_bytes(void);
 
+/** Score nDPI gives one risk id alone (0 for ids it does not know). */
+uint16_t ntc__dpi_risk_score(unsigned risk);
+
+/** Default category id of application `id` (custom protocols included); 0 when unknown or d is
+ * NULL (DPI off). Linear in the number of protocols: for set-up, not per packet. */
+uint16_t ntc__dpi_app_category(const ntc__dpi *d, uint16_t id);
+
 /** Number of application ids known to this classifier (frozen table + custom protocols). */
 uint16_t ntc__dpi_app_count(const ntc__dpi *d);
 

@@ -14,8 +14,8 @@
 #define NTC__MIN(a, b) ((a) < (b) ? (a) : (b))
 #define NTC__MAX(a, b) ((a) > (b) ? (a) : (b))
 
-/** Capacity of per-handle error messages. */
-#define NTC__ERRMSG_LEN 512
+/** Capacity of per-handle error messages (room for the list of a rules file's bad lines). */
+#define NTC__ERRMSG_LEN 2048
 
 /** printf into a fixed buffer (always NUL-terminated). */
 void ntc__fmt(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

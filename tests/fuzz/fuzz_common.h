@@ -223,6 +223,33 @@ static inline void fz_on_log(void *user, ntc_log_level level, const char *msg)
     (void)strlen(msg);
 }
 
+/* An alert: every accessor, and its JSON (any buffer size gives the same length). */
+static inline void fz_on_alert(void *user, const ntc_alert *a)
+{
+    (void)user;
+    ntc_alert_info in = {.size = sizeof(in)};
+    FZ_CHECK(ntc_alert_get_info(a, &in) == 0);
+    FZ_CHECK(ntc_alert_type_name(in.type) && ntc_alert_severity_name(in.severity));
+    FZ_CHECK(ntc_alert_entity_name(in.entity) && ntc_alert_state_name(in.state));
+    FZ_CHECK(in.engaged_us <= in.time_us);
+    (void)strlen(ntc_alert_entity_id(a));
+    (void)strlen(ntc_alert_description(a));
+    size_t n = ntc_alert_detail_count(a);
+    for (size_t i = 0; i < n; i++) {
+        ntc_alert_detail d = {.size = sizeof(d)};
+        FZ_CHECK(ntc_alert_get_detail(a, i, &d) == 0);
+        FZ_CHECK(d.key && (d.type == NTC_ALERT_VALUE_INT || (d.str && strlen(d.str) < 4096)));
+    }
+    static char big[1 << 16];
+    char small[40];
+    int len = ntc_alert_format_json(a, big, sizeof(big));
+    fz_check_json(big, len, sizeof(big));
+    FZ_CHECK(ntc_alert_format_json(a, small, sizeof(small)) == len);
+    ntc_alert *c = ntc_alert_dup(a);
+    FZ_CHECK(c && ntc_alert_format_json(c, big, sizeof(big)) == len);
+    ntc_alert_free(c);
+}
+
 static inline int fz_app_cb(void *user, const ntc_app_stats *st)
 {
     const ntc_engine *eng = user;
@@ -259,6 +286,7 @@ static const ntc_callbacks fz_callbacks = {
     .host_end = fz_on_host_end,
     .tick = fz_on_tick,
     .log = fz_on_log,
+    .alert = fz_on_alert,
 };
 
 /* An engine for fuzzing: DPI on, small tables so that eviction and purges happen within one

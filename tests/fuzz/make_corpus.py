@@ -470,6 +470,45 @@ engine.hash_seed = 0
 }
 
 
+RULES_FILES = {
+    "all-kinds": """# thresholds and blacklist
+host 192.168.1.92 bytes > 10M per minute
+host 10.0.0.0/8 packets > 1k per 5min severity error
+host local flows > 100 per hour
+host remote dns_bytes > 1Mi per day
+host any p2p_bytes > 0 per minute severity critical
+host fd00::/8 app:YouTube > 1.5G per hour
+host 2001:db8::1 category:Streaming < 10 per day severity info
+network 192.168.0.0/16 bytes > 2T per 5min
+interface flows > 5000 per minute
+interface category:Web > 64Ki per hour
+blacklist app Tor
+blacklist category Mining severity warning
+""",
+    "errors": """hots 1.2.3.4 bytes > 1 per minute
+host 300.1.1.1 bytes > 1 per minute
+network 10.0.0.1 bytes > 1 per minute
+host any byts > 1 per minute
+host any app:Nope > 1 per minute
+host any bytes >= 1 per minute
+host any bytes > 1.05 per minute
+host any bytes > 1 each minute
+host any bytes > 1 per week
+host any bytes > 1 per minute severity high extra
+host any bytes > 1 per minute
+host any bytes > 1 per minute
+blacklist protocol Tor
+blacklist app
+host "any bytes
+""",
+    "quotes-case-crlf": 'HOST "local" Bytes > 1 PER Minute # c\r\nInterface PACKETS < 99999999999999999 per DAY\r\n',
+    "numbers": "".join("interface bytes > %s per minute\n" % v for v in
+                       ("0", "18446744073709551615", "18446744073709551616", "1.8446744073709551615T",
+                        "999999999999999999T", "1.5", "1.", ".5", "5Ki", "5ki", "1e6")),
+    "long-line": "host any bytes > " + "9" * 2000 + " per minute\n",
+}
+
+
 def config_pairs():
     def pairs(*kv):
         return b"".join(k + b"\0" + v + b"\0" for k, v in kv)
@@ -495,7 +534,7 @@ def write(target, name, data):
 
 
 def main():
-    for target in ("fuzz_decode", "fuzz_engine", "fuzz_pcap_file", "fuzz_config"):
+    for target in ("fuzz_decode", "fuzz_engine", "fuzz_pcap_file", "fuzz_config", "fuzz_rules"):
         d = os.path.join(CORPUS, target)
         if os.path.isdir(d):
             for n in os.listdir(d):
@@ -514,6 +553,8 @@ def main():
         write("fuzz_config", name, text.encode())
     for name, data in config_pairs().items():
         write("fuzz_config", name, data)
+    for name, text in RULES_FILES.items():
+        write("fuzz_rules", name, text.encode())
     total = 0
     count = 0
     for root, _, files in os.walk(CORPUS):

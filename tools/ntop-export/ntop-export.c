@@ -1,7 +1,8 @@
-/* ntop-export: read packets (files or live), print flows or hosts as JSON lines. */
+/* ntop-export: read packets (files or live), print flows, hosts or alerts as JSON lines. */
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,6 +15,7 @@ typedef struct export_ctx {
     const char *out_name;
     int what_hosts;
     int what_apps;      /* 1 applications, 2 categories */
+    int what_alerts;
     unsigned json_flags;
     char *buf;
     size_t buflen;
@@ -24,7 +26,8 @@ static void usage(FILE *out)
 {
     fprintf(out,
             "Usage: ntop-export [-r FILE]... [-i IFACE]... [-m NETS] [-c COUNT] [-o URI]\n"
-            "                   [--what flows|hosts|apps|categories] [--format names|nprobe]\n"
+            "                   [--what flows|hosts|apps|categories|alerts]\n"
+            "                   [--format names|nprobe]\n"
             "                   [--config FILE] [--set KEY=VALUE]... [-q] [-v] [EXPRESSION]\n"
             "Read packets from capture files or live interfaces and write one JSON object per\n"
             "flow when it ends (idle, evicted, active timeout) and for every flow left at the end.\n"
@@ -36,7 +39,9 @@ static void usage(FILE *out)
             "  -o URI           output: jsonl:PATH or jsonl:- for stdout (default jsonl:-)\n"
             "  --what WHAT      flows (default); hosts (when purged and at the end); apps or\n"
             "                   categories (the interface's traffic per application or category,\n"
-            "                   at the end)\n"
+            "                   at the end); alerts (each alert as it is raised: engaged, released,\n"
+            "                   or a flow event; alert.* keys configure them, SIGHUP re-reads\n"
+            "                   alert.rules_file)\n"
             "  --format FMT     names: nProbe field names (default); nprobe: numeric element ids\n"
             "  --config FILE    read KEY = VALUE settings\n"
             "  --set KEY=VALUE  set one configuration key (see below)\n"
@@ -78,12 +83,33 @@ static void on_flow(void *user, const ntc_flow *f, ntc_flow_end_reason why)
 {
     export_ctx *x = user;
     (void)why;
-    if (x->what_hosts || x->what_apps)
+    if (x->what_hosts || x->what_apps || x->what_alerts)
         return;
     int n = ntc_flow_format_json(f, x->json_flags, x->buf, x->buflen);
     if (ensure(x, n) > 0)
         n = ntc_flow_format_json(f, x->json_flags, x->buf, x->buflen);
     emit(x, n);
+}
+
+static void on_alert(void *user, const ntc_alert *a)
+{
+    export_ctx *x = user;
+    if (!x->what_alerts)
+        return;
+    int n = ntc_alert_format_json(a, x->buf, x->buflen);
+    if (ensure(x, n) > 0)
+        n = ntc_alert_format_json(a, x->buf, x->buflen);
+    emit(x, n);
+}
+
+/* SIGHUP: re-read the alert rules (the engine does it at its next tick). */
+static ntc_engine *volatile g_reload_engine;
+
+static void on_sighup(int sig)
+{
+    (void)sig;
+    if (g_reload_engine)
+        ntc_engine_alert_reload(g_reload_engine);
 }
 
 static void on_host(void *user, const ntc_host *h)
@@ -166,8 +192,11 @@ static int export_main(cli_common *cp, int argc, char **argv)
             uri = optarg;
             break;
         case OPT_WHAT:
+            x.what_hosts = x.what_apps = x.what_alerts = 0;
             if (strcmp(optarg, "flows") == 0)
                 x.what_hosts = 0;
+            else if (strcmp(optarg, "alerts") == 0)
+                x.what_alerts = 1;
             else if (strcmp(optarg, "hosts") == 0)
                 x.what_hosts = 1;
             else if (strcmp(optarg, "apps") == 0)
@@ -175,8 +204,8 @@ static int export_main(cli_common *cp, int argc, char **argv)
             else if (strcmp(optarg, "categories") == 0)
                 x.what_apps = 2;
             else {
-                fprintf(stderr, "ntop-export: --what takes flows, hosts, apps or categories, not '%s'\n",
-                        optarg);
+                fprintf(stderr, "ntop-export: --what takes flows, hosts, apps, categories or alerts, "
+                        "not '%s'\n", optarg);
                 return CLI_EXIT_USAGE;
             }
             break;
@@ -230,8 +259,14 @@ static int export_main(cli_common *cp, int argc, char **argv)
         return CLI_EXIT_RUNTIME;
     }
     ntc_callbacks cb = {.version = NTC_CALLBACKS_VERSION, .flow_end = on_flow, .host_end = on_host,
-                        .log = on_log};
+                        .log = on_log, .alert = on_alert};
     ntc_engine_set_callbacks(eng, &cb, &x);
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_sighup;
+    sigemptyset(&sa.sa_mask);
+    g_reload_engine = eng;
+    sigaction(SIGHUP, &sa, NULL);
 
     int run_err = cli_run(&c, eng);
     const char *err_text = run_err ? ntc_engine_errmsg(eng) : "";
@@ -240,6 +275,14 @@ static int export_main(cli_common *cp, int argc, char **argv)
     if (c.verbose && !c.quiet)
         cli_print_summary(stderr, eng); /* before the flush empties the tables */
     ntc_engine_flush(eng);
+    if (c.verbose && !c.quiet && x.what_alerts) {
+        ntc_alert_stats as = {.size = sizeof(as)};
+        ntc_engine_get_alert_stats(eng, &as);
+        fprintf(stderr, "alerts %" PRIu64 " delivered, %" PRIu64 " held back by the rate limit, %"
+                        PRIu64 " still engaged; detector state not kept (alert.track_max) %" PRIu64
+                        "\n", as.delivered, as.suppressed, as.engaged, as.track_full);
+    }
+    g_reload_engine = NULL;
     if (x.what_apps) {
         app_print a = {&x, eng, 0, x.what_apps == 2};
         ntc_engine_foreach_app(eng, a.categories, sum_app, &a);
