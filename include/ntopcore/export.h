@@ -16,7 +16,8 @@
  * SINKS. An exporter (ntc_exporter) holds sinks chosen by URI:
  *   jsonl:PATH | jsonl:-      one JSON object per line (file or standard output)
  *   csv:PATH                  CSV with a header line; the columns are the registry's fields
- *   sqlite:PATH               embedded database (tables flows, hosts, applications), WAL mode
+ *   sqlite:PATH               embedded database (tables flows, hosts, applications,
+ *                             categories), WAL mode
  *   clickhouse:http://HOST:PORT/?table=NAME    INSERT ... FORMAT JSONEachRow over HTTP
  *   es:http://HOST:PORT/_bulk?index=PATTERN    Elasticsearch/OpenSearch bulk API; PATTERN takes
  *                             strftime fields, from each record's time in UTC (ntop-%Y.%m.%d)
@@ -91,7 +92,8 @@ typedef enum ntc_record_kind {
     NTC_RECORD_FLOW = 1,  /**< a flow that ended (or reached its active timeout) */
     NTC_RECORD_HOST = 2,  /**< a host, when purged or at the end */
     NTC_RECORD_APP = 3,   /**< one row of the interface's application table at a moment */
-    NTC_RECORD_ALERT = 4  /**< reserved for alerts: no registry yet (ntc_field_count() is 0) */
+    NTC_RECORD_ALERT = 4, /**< reserved for alerts: no registry yet (ntc_field_count() is 0) */
+    NTC_RECORD_CATEGORY = 5 /**< one row of the interface's category table at a moment */
 } ntc_record_kind;
 
 /** Value types of fields. Append-only. */
@@ -101,7 +103,8 @@ typedef enum ntc_field_type {
     NTC_FIELD_IPV4 = 3,   /**< IPv4 address, as dotted-quad text */
     NTC_FIELD_IPV6 = 4,   /**< IPv6 address, as RFC 5952 text */
     NTC_FIELD_TIME = 5,   /**< seconds since the epoch (an unsigned integer, `bits` 32 or 64) */
-    NTC_FIELD_JSON = 6    /**< a JSON value (list or object) as text, written unquoted in JSON */
+    NTC_FIELD_JSON = 6,   /**< a JSON value (list or object) as text, written unquoted in JSON */
+    NTC_FIELD_FLOAT = 7   /**< a double, written with `decimals` digits after the point */
 } ntc_field_type;
 
 /** Description of one field. Static: pointers stay valid for the life of the program. Members
@@ -110,7 +113,8 @@ typedef struct ntc_field {
     const char *name;     /**< nProbe/ntopng element name, e.g. "IPV4_SRC_ADDR" */
     uint32_t nprobe_id;   /**< NetFlow/IPFIX element id (ntop's private ids: 57472 + n), 0 if none */
     uint8_t type;         /**< ntc_field_type */
-    uint8_t bits;         /**< width of UINT and TIME values; 0 for text */
+    uint8_t bits;         /**< width of UINT, TIME and FLOAT values; 0 for text */
+    uint8_t decimals;     /**< FLOAT: digits after the decimal point in text output */
     const char *doc;      /**< one-line description */
 } ntc_field;
 
@@ -136,11 +140,13 @@ int ntc_record_from_flow(const ntc_flow *flow, ntc_record **out);
 /** Copy a host into a new record. 0, NTC_EINVAL, NTC_ENOMEM. */
 int ntc_record_from_host(const ntc_host *host, ntc_record **out);
 
-/** Make an application-table row: `st` (its size set) for the application whose name is `name`
- * (NULL: the id is used), at time `time_us` (microseconds since the epoch, usually the engine
- * clock). 0, NTC_EINVAL, NTC_ENOMEM. */
-int ntc_record_from_app(const ntc_app_stats *st, const char *name, uint64_t time_us,
-                        ntc_record **out);
+/** Make a row of the application table (kind NTC_RECORD_APP: `st` from ntc_engine_foreach_app()
+ * with categories = 0) or of the category table (NTC_RECORD_CATEGORY, categories = 1): `st` (its
+ * size set), the application's or category's `name` (NULL: the id is used), the table's total
+ * bytes (both ways, for BYTES_PERCENT) and the time of the table (microseconds since the epoch,
+ * usually the engine clock). 0, NTC_EINVAL, NTC_ENOMEM. */
+int ntc_record_from_app(int kind, const ntc_app_stats *st, const char *name, uint64_t total_bytes,
+                        uint64_t time_us, ntc_record **out);
 
 /** Take one more reference (for a sink that keeps a record past its write call). Any thread.
  * Returns rec. */
@@ -162,6 +168,9 @@ int ntc_record_has(const ntc_record *rec, size_t field);
 /** The value of a UINT or TIME field: 0, NTC_ENOKEY when absent, NTC_ETYPE for a text field,
  * NTC_EINVAL for bad arguments. */
 int ntc_record_get_uint(const ntc_record *rec, size_t field, uint64_t *out);
+
+/** The value of a FLOAT field: 0, NTC_ENOKEY when absent, NTC_ETYPE for another type. */
+int ntc_record_get_double(const ntc_record *rec, size_t field, double *out);
 
 /** The text of a STRING, IPV4, IPV6 or JSON field (NUL-terminated, as captured: not necessarily
  * valid UTF-8), or NULL when absent or not text. Valid while the record is held. */
@@ -253,8 +262,9 @@ int ntc_exporter_flow(ntc_exporter *x, const ntc_flow *flow);
 /** Make a record of the host and push it (for a host_end callback). */
 int ntc_exporter_host(ntc_exporter *x, const ntc_host *host);
 
-/** Make an application-table row and push it (ntc_record_from_app). */
-int ntc_exporter_app(ntc_exporter *x, const ntc_app_stats *st, const char *name, uint64_t time_us);
+/** Make an application (or category) row and push it (ntc_record_from_app). */
+int ntc_exporter_app(ntc_exporter *x, int kind, const ntc_app_stats *st, const char *name,
+                     uint64_t total_bytes, uint64_t time_us);
 
 /** Wait until every sink has written what was queued before this call and made it durable, at
  * most timeout_ms (-1: no limit). 0, or NTC_EIO when a sink did not get there in time (its

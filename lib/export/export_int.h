@@ -6,6 +6,7 @@
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "ntopcore/export.h"
 #include "ntopcore/flow.h"
@@ -41,6 +42,8 @@ void ntc__sbuf_printf(ntc__sbuf *s, const char *fmt, ...) __attribute__((format(
 int ntc__sbuf_finish(ntc__sbuf *s);
 /* JSON string value (quoted; invalid UTF-8 bytes become U+FFFD, controls escaped). */
 void ntc__json_str(ntc__sbuf *s, const char *p, size_t n);
+/* Text as valid UTF-8: bytes outside valid sequences become U+FFFD (nothing is quoted). */
+void ntc__utf8_clean(ntc__sbuf *s, const char *p, size_t n);
 
 /* ---- records ---- */
 
@@ -72,10 +75,11 @@ typedef struct ntc__rsrc {
     ntc_host_info hi;
     const ntc_app_stats *app;
     const char *app_name;
+    uint64_t total_bytes;
     uint64_t time_us;
 } ntc__rsrc;
 
-/* Where a getter writes: a number in `u`, or text appended to `text` (set is_text). */
+/* Where a getter writes: a number in `u` (a FLOAT's bits, see ntc__f2u), or text appended to `text` (set is_text). */
 typedef struct ntc__rout {
     uint64_t u;
     ntc__sbuf *text;
@@ -91,6 +95,19 @@ typedef struct ntc__field_def {
 } ntc__field_def;
 
 const ntc__field_def *ntc__registry(int kind, size_t *count);
+
+static inline uint64_t ntc__f2u(double d)
+{
+    uint64_t u;
+    memcpy(&u, &d, sizeof(u));
+    return u;
+}
+static inline double ntc__u2f(uint64_t u)
+{
+    double d;
+    memcpy(&d, &u, sizeof(d));
+    return d;
+}
 
 /* Field types that are text in a record. */
 static inline int ntc__field_is_text(int type)

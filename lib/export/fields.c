@@ -260,6 +260,12 @@ static int get_app_time(const ntc__field_def *d, const ntc__rsrc *s, ntc__rout *
     o->u = s->time_us / 1000000;
     return 1;
 }
+static int get_app_percent(const ntc__field_def *d, const ntc__rsrc *s, ntc__rout *o)
+{
+    uint64_t bytes = s->app->cli2srv_bytes + s->app->srv2cli_bytes;
+    o->u = ntc__f2u(s->total_bytes ? 100.0 * (double)bytes / (double)s->total_bytes : 0.0);
+    return 1;
+}
 static int get_app_name(const ntc__field_def *d, const ntc__rsrc *s, ntc__rout *o)
 {
     if (s->app_name)
@@ -273,15 +279,15 @@ static int get_app_name(const ntc__field_def *d, const ntc__rsrc *s, ntc__rout *
 #define MEMBER_SIZE(type, m) sizeof(((type *)0)->m)
 /* An unsigned member of ntc_flow_info / ntc_host_info / ntc_app_stats. */
 #define FI(name, id, bits, m, doc) \
-    {{name, id, NTC_FIELD_UINT, bits, doc}, get_fi, offsetof(ntc_flow_info, m), MEMBER_SIZE(ntc_flow_info, m)}
+    {{name, id, NTC_FIELD_UINT, bits, 0, doc}, get_fi, offsetof(ntc_flow_info, m), MEMBER_SIZE(ntc_flow_info, m)}
 #define HI(name, bits, m, doc) \
-    {{name, 0, NTC_FIELD_UINT, bits, doc}, get_hi, offsetof(ntc_host_info, m), MEMBER_SIZE(ntc_host_info, m)}
+    {{name, 0, NTC_FIELD_UINT, bits, 0, doc}, get_hi, offsetof(ntc_host_info, m), MEMBER_SIZE(ntc_host_info, m)}
 #define AP(name, bits, m, doc) \
-    {{name, 0, NTC_FIELD_UINT, bits, doc}, get_app, offsetof(ntc_app_stats, m), MEMBER_SIZE(ntc_app_stats, m)}
+    {{name, 0, NTC_FIELD_UINT, bits, 0, doc}, get_app, offsetof(ntc_app_stats, m), MEMBER_SIZE(ntc_app_stats, m)}
 /* A field with its own getter. */
-#define FN(name, id, type, bits, get, doc) {{name, id, type, bits, doc}, get, 0, 0}
+#define FN(name, id, type, bits, get, doc) {{name, id, type, bits, 0, doc}, get, 0, 0}
 /* A metadata key. */
-#define META(key, name, id, type, bits, doc) {{name, id, type, bits, doc}, get_meta, key, 0}
+#define META(key, name, id, type, bits, doc) {{name, id, type, bits, 0, doc}, get_meta, key, 0}
 
 static const ntc__field_def flow_fields[] = {
     FN("IPV4_SRC_ADDR", 8, NTC_FIELD_IPV4, 0, get_src4, "client address (IPv4 flows)"),
@@ -302,9 +308,9 @@ static const ntc__field_def flow_fields[] = {
     FN("FLOW_START_MILLISECONDS", 152, NTC_FIELD_UINT, 64, get_first_ms, "first packet, epoch ms"),
     FN("FLOW_END_MILLISECONDS", 153, NTC_FIELD_UINT, 64, get_last_ms, "last packet, epoch ms"),
     FN("TCP_FLAGS", 6, NTC_FIELD_UINT, 8, get_tcp_flags, "OR of the TCP flags both ways (TCP)"),
-    {{"CLIENT_TCP_FLAGS", NTOP_ID(78), NTC_FIELD_UINT, 8, "TCP flags sent by the client"},
+    {{"CLIENT_TCP_FLAGS", NTOP_ID(78), NTC_FIELD_UINT, 8, 0, "TCP flags sent by the client"},
      get_tcp_member, offsetof(ntc_flow_info, cli_tcp_flags), 1},
-    {{"SERVER_TCP_FLAGS", NTOP_ID(79), NTC_FIELD_UINT, 8, "TCP flags sent by the server"},
+    {{"SERVER_TCP_FLAGS", NTOP_ID(79), NTC_FIELD_UINT, 8, 0, "TCP flags sent by the server"},
      get_tcp_member, offsetof(ntc_flow_info, srv_tcp_flags), 1},
     FN("L7_PROTO", NTOP_ID(118), NTC_FIELD_STRING, 0, get_l7_proto, "\"master.app\" ids"),
     FN("L7_PROTO_NAME", NTOP_ID(119), NTC_FIELD_STRING, 0, get_l7_name, "e.g. \"TLS.YouTube\""),
@@ -368,15 +374,26 @@ static const ntc__field_def host_fields[] = {
     FN("APPS", 0, NTC_FIELD_JSON, 0, get_host_apps, "traffic per application (local hosts)"),
 };
 
+#define APP_COUNTERS                                                                         \
+    AP("FLOWS", 64, flows, "flows classified with it"),                                      \
+    AP("IN_PKTS", 64, cli2srv_packets, "packets client to server"),                          \
+    AP("IN_BYTES", 64, cli2srv_bytes, "IP bytes client to server"),                          \
+    AP("OUT_PKTS", 64, srv2cli_packets, "packets server to client"),                         \
+    AP("OUT_BYTES", 64, srv2cli_bytes, "IP bytes server to client"),                         \
+    {{"BYTES_PERCENT", 0, NTC_FIELD_FLOAT, 64, 2, "share of the table's bytes, percent"},    \
+     get_app_percent, 0, 0},                                                                 \
+    FN("TIMESTAMP", 0, NTC_FIELD_TIME, 32, get_app_time, "time of the table, epoch seconds")
+
 static const ntc__field_def app_fields[] = {
-    FN("TIMESTAMP", 0, NTC_FIELD_TIME, 64, get_app_time, "time of the row, epoch seconds"),
     AP("L7_PROTO", 16, id, "application id"),
     FN("L7_PROTO_NAME", 0, NTC_FIELD_STRING, 0, get_app_name, "application name"),
-    AP("FLOWS", 64, flows, "flows classified with it"),
-    AP("IN_PKTS", 64, cli2srv_packets, "packets client to server"),
-    AP("IN_BYTES", 64, cli2srv_bytes, "IP bytes client to server"),
-    AP("OUT_PKTS", 64, srv2cli_packets, "packets server to client"),
-    AP("OUT_BYTES", 64, srv2cli_bytes, "IP bytes server to client"),
+    APP_COUNTERS,
+};
+
+static const ntc__field_def category_fields[] = {
+    AP("L7_PROTO_CATEGORY_ID", 16, id, "category id"),
+    FN("L7_PROTO_CATEGORY", 0, NTC_FIELD_STRING, 0, get_app_name, "category name"),
+    APP_COUNTERS,
 };
 
 _Static_assert(NTC__ARRAY_LEN(flow_fields) <= NTC__FIELDS_MAX, "flow registry too large");
@@ -393,6 +410,9 @@ const ntc__field_def *ntc__registry(int kind, size_t *count)
     case NTC_RECORD_APP:
         *count = NTC__ARRAY_LEN(app_fields);
         return app_fields;
+    case NTC_RECORD_CATEGORY:
+        *count = NTC__ARRAY_LEN(category_fields);
+        return category_fields;
     default:
         *count = 0;
         return NULL;
@@ -516,20 +536,22 @@ NTC_EXPORT int ntc_record_from_host(const ntc_host *host, ntc_record **out)
     return record_build(NTC_RECORD_HOST, &s, s.hi.first_us, out);
 }
 
-NTC_EXPORT int ntc_record_from_app(const ntc_app_stats *st, const char *name, uint64_t time_us,
-                                   ntc_record **out)
+NTC_EXPORT int ntc_record_from_app(int kind, const ntc_app_stats *st, const char *name,
+                                   uint64_t total_bytes, uint64_t time_us, ntc_record **out)
 {
     if (!out)
         return NTC_EINVAL;
     *out = NULL;
-    if (!st || st->size < sizeof(ntc_app_stats))
+    if (!st || st->size < sizeof(ntc_app_stats) ||
+        (kind != NTC_RECORD_APP && kind != NTC_RECORD_CATEGORY))
         return NTC_EINVAL;
     ntc__rsrc s;
     memset(&s, 0, sizeof(s));
     s.app = st;
     s.app_name = name;
+    s.total_bytes = total_bytes;
     s.time_us = time_us;
-    return record_build(NTC_RECORD_APP, &s, time_us, out);
+    return record_build(kind, &s, time_us, out);
 }
 
 NTC_EXPORT ntc_record *ntc_record_acquire(ntc_record *rec)
@@ -568,9 +590,23 @@ NTC_EXPORT int ntc_record_get_uint(const ntc_record *rec, size_t field, uint64_t
         return NTC_ENOKEY;
     size_t n;
     const ntc__field_def *d = ntc__registry(rec->kind, &n);
-    if (ntc__field_is_text(d[field].pub.type))
+    if (ntc__field_is_text(d[field].pub.type) || d[field].pub.type == NTC_FIELD_FLOAT)
         return NTC_ETYPE;
     *out = rec->vals[rec->slot[field] - 1].u;
+    return 0;
+}
+
+NTC_EXPORT int ntc_record_get_double(const ntc_record *rec, size_t field, double *out)
+{
+    if (!rec || !out || field >= rec->nfields)
+        return NTC_EINVAL;
+    if (!rec->slot[field])
+        return NTC_ENOKEY;
+    size_t n;
+    const ntc__field_def *d = ntc__registry(rec->kind, &n);
+    if (d[field].pub.type != NTC_FIELD_FLOAT)
+        return NTC_ETYPE;
+    *out = ntc__u2f(rec->vals[rec->slot[field] - 1].u);
     return 0;
 }
 

@@ -143,6 +143,27 @@ void ntc__json_str(ntc__sbuf *j, const char *s, size_t n)
     ntc__sbuf_put(j, "\"", 1);
 }
 
+void ntc__utf8_clean(ntc__sbuf *j, const char *s, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t run = 0, i = 0;
+    while (i < n) {
+        size_t l = utf8_len(p + i, n - i);
+        if (l) {
+            i += l;
+            run += l;
+            continue;
+        }
+        if (run)
+            ntc__sbuf_put(j, (const char *)p + i - run, run);
+        run = 0;
+        ntc__sbuf_put(j, "\xef\xbf\xbd", 3); /* U+FFFD */
+        i++;
+    }
+    if (run)
+        ntc__sbuf_put(j, (const char *)p + n - run, run);
+}
+
 void ntc__record_json(const ntc_record *r, unsigned flags, ntc__sbuf *s)
 {
     size_t n;
@@ -165,6 +186,8 @@ void ntc__record_json(const ntc_record *r, unsigned flags, ntc__sbuf *s)
             ntc__sbuf_put(s, r->str + v->u, v->len);
         else if (ntc__field_is_text(f->type))
             ntc__json_str(s, r->str + v->u, v->len);
+        else if (f->type == NTC_FIELD_FLOAT)
+            ntc__sbuf_printf(s, "%.*f", f->decimals, ntc__u2f(v->u));
         else
             ntc__sbuf_printf(s, "%" PRIu64, v->u);
     }
