@@ -25,7 +25,7 @@
  * built-in sinks are written against the same table). Options follow a '?' in the URI, '&'
  * separated (sqlite:/var/db/flows.db?retention_s=86400&max_mb=500): see README.md for each sink's.
  * Options every sink takes: queue=N (records queued at most, default 65536), batch=N (records per
- * write, default 1000), flush_ms=N (longest wait before a partial batch is written, default 1000).
+ * write, default 1000; clickhouse 10000), flush_ms=N (longest wait before a partial batch is written, default 1000).
  *
  * THREADS. Each sink runs on its own thread with a bounded queue. ntc_exporter_push() (and the
  * ntc_exporter_flow/host/app helpers) only append a reference to each sink's queue under a lock
@@ -211,8 +211,11 @@ typedef struct ntc_sink_ops {
     /** Optional: housekeeping about once a second (retention, time-based rotation), sink thread.
      * now_us is the wall clock. */
     int (*tick)(void *state, uint64_t now_us, char *err, size_t errlen);
-    /** Close the sink and free `state`. Called once, from the sink thread or ntc_exporter_close. */
+    /** Close the sink and free `state`. Called once, from ntc_exporter_close(). */
     void (*close)(void *state);
+    /** Records per write() when the URI has no batch= option (0: 1000). Servers that prefer big
+     * inserts (ClickHouse: 10000) say so here. */
+    uint32_t default_batch;
 } ntc_sink_ops;
 
 /** Opaque set of sinks, each with its own thread and queue. */

@@ -438,7 +438,8 @@ NTC_EXPORT int ntc_exporter_add(ntc_exporter *x, const char *uri)
                  colon ? "unknown output scheme" : "not an output URI", known);
         return colon ? NTC_ENOTSUP : NTC_EINVAL;
     }
-    uint64_t queue = DEFAULT_QUEUE, batch = DEFAULT_BATCH, flush_ms = DEFAULT_FLUSH_MS;
+    uint64_t queue = DEFAULT_QUEUE, flush_ms = DEFAULT_FLUSH_MS;
+    uint64_t batch = sc->ops.default_batch ? sc->ops.default_batch : DEFAULT_BATCH;
     char err[512] = "";
     if (ntc__uri_opt_u64(uri, "queue", 1, 10000000, &queue, err, sizeof(err)) ||
         ntc__uri_opt_u64(uri, "batch", 1, 100000, &batch, err, sizeof(err)) ||

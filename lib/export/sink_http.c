@@ -433,6 +433,7 @@ const ntc_sink_ops ntc__sink_clickhouse = {
     .open = ch_open,
     .write = ch_write,
     .close = http_close,
+    .default_batch = 10000, /* every INSERT makes a part on disk: fewer, bigger ones */
 };
 
 const ntc_sink_ops ntc__sink_es = {

@@ -103,6 +103,32 @@ for cap in captures:
     con.close()
 
 
+# ---- SIGTERM flushes every output ----
+# The sample capture (150 s of packet time) replayed at its recorded pace: SIGTERM after 1.5 s
+# ends the capture; the flows open then are ended and must reach both outputs before the exit.
+db, jl = os.path.join(tmp, 'term.db'), os.path.join(tmp, 'term.json')
+p = subprocess.Popen([EXPORT, '-q', '-r', SAMPLE, '--set', 'capture.replay_speed=100',
+                      '-o', 'sqlite:' + db, '-o', 'jsonl:' + jl], stderr=subprocess.PIPE, text=True)
+time.sleep(1.5)
+t_term = time.time()
+p.send_signal(signal.SIGTERM)
+try:
+    err = p.communicate(timeout=20)[1]
+except subprocess.TimeoutExpired:
+    p.kill()
+    err = p.communicate()[1]
+took = time.time() - t_term
+n_json = sum(1 for _ in open(jl)) if os.path.exists(jl) else -1
+ok, n_db = 'missing', -1
+if os.path.exists(db):
+    con = sqlite3.connect(db)
+    ok = con.execute('PRAGMA integrity_check').fetchone()[0]
+    n_db = con.execute('SELECT count(*) FROM flows').fetchone()[0]
+    con.close()
+check(p.returncode == 0 and took < 10 and ok == 'ok' and 0 < n_json == n_db < 13,
+      'SIGTERM mid-replay: exit %s after %.1f s, %d flows in JSON lines = %d in SQLite (of 13 in the '
+      'whole capture), integrity %s %s' % (p.returncode, took, n_json, n_db, ok, err.strip()[:200]))
+
 # ---- kill -9 ----
 def seqs(db, step_ms=1):
     con = sqlite3.connect(db)
