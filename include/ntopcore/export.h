@@ -38,9 +38,15 @@
  * durable; ntc_exporter_close() flushes within a deadline, then stops the threads and counts what
  * could not be written as dropped. Tools call it on SIGINT/SIGTERM.
  * Functions of one exporter must be called from one thread at a time (the engine thread, as a
- * rule); ntc_exporter_get_stats() may be called from any thread. Sink callbacks (ntc_sink_ops)
- * run on that sink's thread, except open(), which runs in ntc_exporter_add(); the log callback
- * runs on sink threads too.
+ * rule); ntc_exporter_get_stats() may also be called from other threads once the sinks are added
+ * (not during ntc_exporter_add() or ntc_exporter_free()). Sink callbacks (ntc_sink_ops) run on
+ * that sink's thread, except open(), which runs in ntc_exporter_add(), and close(), which runs in
+ * ntc_exporter_close(); the log callback runs on sink threads too. A write in progress is not
+ * interrupted: closing waits for it (an HTTP write lasts at most its timeout_ms).
+ *
+ * ALERTS. NTC_RECORD_ALERT is reserved: once alerts have a field registry, the sinks store them
+ * like the other kinds (SQLite table alerts, ClickHouse NAME_alerts, es PATTERN_alerts) with no
+ * change to the sinks.
  *
  * The formatting functions (ntc_flow_format_json, ntc_record_*) only read their arguments and may
  * run on any thread that validly holds them.

@@ -53,6 +53,7 @@ static const char *kind_suffix(int kind)
     case NTC_RECORD_HOST: return "_hosts";
     case NTC_RECORD_APP: return "_apps";
     case NTC_RECORD_CATEGORY: return "_categories";
+    case NTC_RECORD_ALERT: return "_alerts"; /* once alerts have a field registry */
     default: return NULL;
     }
 }
@@ -328,7 +329,7 @@ static int ch_write(void *state, ntc_record *const *recs, size_t n, char *err, s
     hsink *s = state;
     /* One INSERT per record kind present in the batch. */
     for (int k = 1; k < NKINDS; k++) {
-        if (!kind_suffix(k))
+        if (!kind_suffix(k) || ntc_field_count(k) == 0)
             continue;
         s->body.len = 0;
         size_t rows = 0;
@@ -429,7 +430,7 @@ const ntc_sink_ops ntc__sink_clickhouse = {
     .version = NTC_SINK_OPS_VERSION,
     .scheme = "clickhouse",
     .kinds = (1u << NTC_RECORD_FLOW) | (1u << NTC_RECORD_HOST) | (1u << NTC_RECORD_APP) |
-             (1u << NTC_RECORD_CATEGORY),
+             (1u << NTC_RECORD_CATEGORY) | (1u << NTC_RECORD_ALERT),
     .open = ch_open,
     .write = ch_write,
     .close = http_close,
@@ -440,7 +441,7 @@ const ntc_sink_ops ntc__sink_es = {
     .version = NTC_SINK_OPS_VERSION,
     .scheme = "es",
     .kinds = (1u << NTC_RECORD_FLOW) | (1u << NTC_RECORD_HOST) | (1u << NTC_RECORD_APP) |
-             (1u << NTC_RECORD_CATEGORY),
+             (1u << NTC_RECORD_CATEGORY) | (1u << NTC_RECORD_ALERT),
     .open = es_open,
     .write = es_write,
     .close = http_close,

@@ -42,6 +42,7 @@ static const char *table_name(int kind)
     case NTC_RECORD_HOST: return "hosts";
     case NTC_RECORD_APP: return "applications";
     case NTC_RECORD_CATEGORY: return "categories";
+    case NTC_RECORD_ALERT: return "alerts"; /* made once alerts have a field registry */
     default: return NULL;
     }
 }
@@ -212,7 +213,7 @@ static int sq_open(void **state, const char *uri, void *user, char *err, size_t 
     if (!rc)
         rc = exec(s, "PRAGMA synchronous = NORMAL", err, errlen);
     for (int k = NTC_RECORD_FLOW; !rc && k < NKINDS; k++)
-        if (table_name(k))
+        if (table_name(k) && ntc_field_count(k) > 0)
             rc = prepare_kind(s, k, err, errlen);
     if (rc) {
         sq_close(s);
@@ -316,7 +317,7 @@ static int retention(sqsink *s, char *err, size_t errlen)
     if (s->retention_s && s->newest_s > s->retention_s) {
         uint64_t cut = s->newest_s - s->retention_s;
         for (int k = NTC_RECORD_FLOW; !rc && k < NKINDS; k++) {
-            if (!table_name(k))
+            if (!s->insert[k])
                 continue;
             snprintf(q, sizeof(q), "DELETE FROM %s WHERE %s < %" PRIu64, table_name(k),
                      time_column(k), cut);
@@ -331,7 +332,7 @@ static int retention(sqsink *s, char *err, size_t errlen)
             break;
         int any = 0;
         for (int k = NTC_RECORD_FLOW; !rc && k < NKINDS && !any; k++) {
-            if (!table_name(k))
+            if (!s->insert[k])
                 continue;
             snprintf(q, sizeof(q), "SELECT count(*) FROM %s", table_name(k));
             int64_t rows = query_int(s, q);
@@ -384,7 +385,7 @@ const ntc_sink_ops ntc__sink_sqlite = {
     .version = NTC_SINK_OPS_VERSION,
     .scheme = "sqlite",
     .kinds = (1u << NTC_RECORD_FLOW) | (1u << NTC_RECORD_HOST) | (1u << NTC_RECORD_APP) |
-             (1u << NTC_RECORD_CATEGORY),
+             (1u << NTC_RECORD_CATEGORY) | (1u << NTC_RECORD_ALERT),
     .open = sq_open,
     .write = sq_write,
     .flush = sq_flush,
