@@ -444,7 +444,7 @@ NTC_EXPORT int ntc_exporter_add(ntc_exporter *x, const char *uri)
     if (ntc__uri_opt_u64(uri, "queue", 1, 10000000, &queue, err, sizeof(err)) ||
         ntc__uri_opt_u64(uri, "batch", 1, 100000, &batch, err, sizeof(err)) ||
         ntc__uri_opt_u64(uri, "flush_ms", 1, 3600000, &flush_ms, err, sizeof(err))) {
-        ntc__fmt(x->errmsg, sizeof(x->errmsg), "%s: %s", uri, err);
+        ntc__fmt(x->errmsg, sizeof(x->errmsg), "%.*s: %s", (int)strcspn(uri, "?"), uri, err);
         return NTC_EINVAL;
     }
     sink **grown = realloc(x->sinks, (x->nsinks + 1) * sizeof(*grown));

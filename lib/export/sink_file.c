@@ -222,6 +222,14 @@ static int file_write(void *state, ntc_record *const *recs, size_t n, char *err,
                 return rc;
         }
     }
+    /* Once per batch: the lines are visible (a live capture on stdout is read as it goes), and a
+     * full disk or a closed pipe shows here, where it is counted, rather than at close. */
+    if (fflush(s->f) != 0) {
+        ntc__fmt(err, errlen, "write error on %s: %s", s->to_stdout ? "standard output" : s->path,
+                 strerror(errno));
+        clearerr(s->f);
+        return NTC_EIO;
+    }
     if (other_kind) {
         ntc__fmt(err, errlen, "a CSV file holds one record kind: %d record(s) of another kind skipped",
                  other_kind);

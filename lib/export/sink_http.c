@@ -177,10 +177,6 @@ static int post(hsink *s, const char *url, const char *ctype, const char *body, 
     curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, s->timeout_ms);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &s->resp);
-    if (s->user[0]) {
-        curl_easy_setopt(c, CURLOPT_USERNAME, s->user);
-        curl_easy_setopt(c, CURLOPT_PASSWORD, s->password);
-    }
     CURLcode cc = curl_easy_perform(c);
     curl_slist_free_all(hdr);
     ntc__sbuf_finish(&s->resp);
@@ -251,16 +247,26 @@ static void ch_keys(int kind, const char **time_col, const char **order)
         *order = "TIMESTAMP, L7_PROTO_CATEGORY";
 }
 
-/* The server's URL, with the database and a query in its parameters when given. */
+static void url_param(hsink *s, const char *key, const char *value, int *first)
+{
+    char *v = curl_easy_escape(s->curl, value, 0);
+    ntc__sbuf_printf(&s->url, "%s%s=%s", *first ? "?" : "&", key, v ? v : "");
+    curl_free(v);
+    *first = 0;
+}
+
+/* The server's URL, with the credentials and the query (when given) as parameters. */
 static void ch_url(hsink *s, const char *query)
 {
+    int first = 1;
     s->url.len = 0;
     ntc__sbuf_printf(&s->url, "%s", s->base);
-    if (query) {
-        char *q = curl_easy_escape(s->curl, query, 0);
-        ntc__sbuf_printf(&s->url, "?query=%s", q ? q : "");
-        curl_free(q);
+    if (s->user[0]) {
+        url_param(s, "user", s->user, &first);
+        url_param(s, "password", s->password, &first);
     }
+    if (query)
+        url_param(s, "query", query, &first);
     ntc__sbuf_finish(&s->url);
 }
 

@@ -168,12 +168,14 @@ static int report_outputs(export_ctx *x, int verbose)
         uint64_t dropped = st.dropped_full + st.dropped_error;
         if (dropped)
             lost = 1;
+        const char *uri = ntc_exporter_sink_uri(x->ex, i);
+        int shown = (int)strcspn(uri, "?"); /* options may hold a password */
         if (dropped || verbose)
             fprintf(stderr,
-                    "ntop-export: %s: %" PRIu64 " records written, %" PRIu64 " dropped (%" PRIu64
+                    "ntop-export: %.*s: %" PRIu64 " records written, %" PRIu64 " dropped (%" PRIu64
                     " queue full, %" PRIu64 " write errors), %" PRIu64 " failed writes, %" PRIu64
                     " reconnects\n",
-                    ntc_exporter_sink_uri(x->ex, i), st.written, dropped, st.dropped_full,
+                    shown, uri, st.written, dropped, st.dropped_full,
                     st.dropped_error, st.errors, st.reconnects);
     }
     return lost;
