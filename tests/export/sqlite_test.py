@@ -13,9 +13,11 @@
 - retention by age (retention_s) keeps exactly the flows within the window before the newest;
 - retention by size (max_mb) keeps the file within the limit and keeps the newest flows.
 """
+import atexit
 import json
 import os
 import random
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -59,6 +61,7 @@ def canon(rec):
 # shows as well as a real one, and fsync there does not cost seconds on a busy CI disk.
 tmp = tempfile.mkdtemp(prefix='ntc-sqlite-test.',
                        dir='/dev/shm' if os.access('/dev/shm', os.W_OK) else None)
+atexit.register(shutil.rmtree, tmp, True)
 
 # ---- rows equal the exported records ----
 captures = [SAMPLE] + [os.path.join(PCAPS, p) for p in ('teams.pcap', 'http_ipv6.pcap')
@@ -188,6 +191,5 @@ check(ok == 'ok' and size <= 1.1e6 and s and s[-1] == 11999 and s == list(range(
       and len(s) < 12000,
       'max_mb=1: file %d bytes, newest %d flows kept (of 12000), gap-free' % (size, len(s)))
 
-subprocess.run(['rm', '-rf', tmp])
 print('%d failed' % fails)
 sys.exit(1 if fails else 0)
