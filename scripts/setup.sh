@@ -6,6 +6,7 @@ set -euo pipefail
 PKGS=(
   gcc g++ meson ninja-build pkg-config scdoc    # toolchain, man pages
   libpcap-dev libndpi-dev libcmocka-dev         # libraries we build on
+  nettle-dev                                    # SHA-1/base64 for Community ID
   libncurses-dev tmux                           # ntop-top (screen), its tmux tests
   libsqlite3-dev libcurl4-openssl-dev           # storage sinks: SQLite, HTTP (ClickHouse, ES)
   clickhouse-server clickhouse-client           # the ClickHouse sink's test server (loopback)

@@ -65,8 +65,10 @@ typedef enum ntc_tick {
     NTC_TICK_DAY = 5
 } ntc_tick;
 
-/** Version of ntc_callbacks this header describes. */
-#define NTC_CALLBACKS_VERSION 1
+/** Version of ntc_callbacks this header describes. Version 1 has flow_end, host_end, tick and log;
+ * version 2 appends packet and flow_verdict. A table of an older version is still accepted (only
+ * the members it has are read). */
+#define NTC_CALLBACKS_VERSION 2
 
 /** Callback table. Set `version` to NTC_CALLBACKS_VERSION; members may be NULL. The table is
  * copied by ntc_engine_set_callbacks(). Every callback runs on the engine thread, during
@@ -85,6 +87,25 @@ typedef struct ntc_callbacks {
     void (*tick)(void *user, ntc_tick tick, uint64_t now_us);
     /** A log message. The library never prints; without this callback messages are dropped. */
     void (*log)(void *user, ntc_log_level level, const char *message);
+
+    /* ---- since version 2 ---- */
+
+    /** Every packet the engine is given (after the capture filter), called once the engine has
+     * accounted it. `flow` is the packet's flow, whose counters already include this packet, or
+     * NULL for a frame that belongs to no flow (non-IP, malformed, unknown link type, or a flow
+     * that could not be allocated). `dir` is 0 client to server, 1 server to client, -1 without a
+     * flow. `ts_us` is the packet's own timestamp, `linktype` its ntc_linktype (DLT_RAW reported
+     * as NTC_LINKTYPE_RAW), `data` the whole frame as captured (link header included), `caplen`
+     * its bytes, `wirelen` its original length (>= caplen). When this packet completed the flow's
+     * classification, flow_verdict has already been called for it. Without this member the
+     * per-packet path costs nothing more. */
+    void (*packet)(void *user, const ntc_flow *flow, int dir, uint64_t ts_us, int linktype,
+                   const uint8_t *data, uint32_t caplen, uint32_t wirelen);
+    /** A flow's application verdict became final: ntc_flow_get_l7() no longer says
+     * NTC_L7_PENDING (verdict from the packets, a give-up, or the flow ending). Called once per
+     * flow, before its flow_end; for flows not inspected (dpi.enable false) when the flow is
+     * created, before its first packet is accounted. */
+    void (*flow_verdict)(void *user, const ntc_flow *flow);
 } ntc_callbacks;
 
 /** Create an engine from `cfg` (copied; NULL means all defaults). On success *out holds the engine
@@ -104,7 +125,8 @@ void ntc_engine_free(ntc_engine *eng);
 const char *ntc_engine_errmsg(const ntc_engine *eng);
 
 /** Install callbacks (copied) with their user pointer. cb NULL removes them. NTC_EINVAL when
- * cb->version is 0 or newer than this library knows. */
+ * cb->version is 0 or newer than this library knows. Only the members of cb->version are read,
+ * so a table written for an older version may be shorter than today's ntc_callbacks. */
 int ntc_engine_set_callbacks(ntc_engine *eng, const ntc_callbacks *cb, void *user);
 
 /** Feed one packet captured by the caller. `ts_us` is its time in microseconds since the epoch,

@@ -79,7 +79,9 @@ int ntc_flow_format_json(const ntc_flow *flow, unsigned flags, char *buf, size_t
 /** Write the host as one JSON object, as ntc_flow_format_json() does for flows. Field names:
  * IP_ADDR, VLAN, IS_LOCAL, IS_SYSTEM, MAC, PKTS_SENT, BYTES_SENT, PKTS_RCVD, BYTES_RCVD,
  * FIRST_SEEN, LAST_SEEN, ACTIVE_FLOWS_AS_CLIENT, ACTIVE_FLOWS_AS_SERVER, TOTAL_FLOWS_AS_CLIENT,
- * TOTAL_FLOWS_AS_SERVER, NAME (when learnt), and for local hosts APPS: a list of objects
+ * TOTAL_FLOWS_AS_SERVER, NAME (when learnt), and for local hosts UPLOAD_BYTES, DOWNLOAD_BYTES,
+ * PEAK_BPS_SENT, PEAK_BPS_RCVD, TCP_{RETRANSMITTED,OOORDER,LOST,ZERO_WINDOW,KEEPALIVE}_PKTS_{SENT,RCVD}
+ * and APPS: a list of objects
  * (L7_PROTO_NAME, FLOWS, PKTS_SENT, BYTES_SENT, PKTS_RCVD, BYTES_RCVD) — custom protocols appear
  * by id there. Hosts have no element ids: NTC_JSON_NPROBE_IDS changes nothing. */
 int ntc_host_format_json(const ntc_host *host, unsigned flags, char *buf, size_t bufsize);

@@ -43,6 +43,18 @@ typedef struct ntc_host_info {
     uint32_t active_flows_as_server;
     uint64_t total_flows_as_client;
     uint64_t total_flows_as_server;
+    /* Local hosts only (0 for remote hosts, which keep the minimum): index [0] is what the host
+     * sent, [1] what it received. TCP health comes from flow analytics ("flow.analytics"). */
+    uint64_t tcp_retransmissions[2];
+    uint64_t tcp_out_of_order[2];
+    uint64_t tcp_lost_segments[2]; /**< segments after a gap (earlier data not captured) */
+    uint64_t tcp_zero_windows[2];
+    uint64_t tcp_keepalives[2];
+    double bps[2], pps[2];        /**< throughput over the last whole second of packet time, as
+                                       of the engine clock when the host was last handed out */
+    double peak_bps[2], peak_pps[2]; /**< highest one-second throughput */
+    uint64_t upload_bytes;        /**< IP bytes sent to hosts outside the local networks */
+    uint64_t download_bytes;      /**< IP bytes received from hosts outside the local networks */
 } ntc_host_info;
 
 /** Fill `out` (size set by the caller). Returns 0, or NTC_EINVAL. */

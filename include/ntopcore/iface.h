@@ -89,6 +89,12 @@ typedef struct ntc_iface_stats {
                                         its verdict is final) */
     uint64_t clock_resyncs;        /**< packets so far behind the clock (engine.clock_resync) that
                                         the clock restarted from them, ending the older flows */
+    /* TCP health over all flows (flow analytics, "flow.analytics"); see ntc_flow_analytics. */
+    uint64_t tcp_retransmissions;
+    uint64_t tcp_out_of_order;
+    uint64_t tcp_lost_segments;
+    uint64_t tcp_zero_windows;
+    uint64_t tcp_keepalives;
 } ntc_iface_stats;
 
 #ifdef __cplusplus

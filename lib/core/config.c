@@ -144,7 +144,7 @@ NTC_EXPORT int ntc_config_set_string(ntc_config *cfg, const char *key, const cha
         return rc;
     if (!value)
         value = "";
-    if (i == NTC__CFG_HOST_LOCAL_NETWORKS) {
+    if (i == NTC__CFG_HOST_LOCAL_NETWORKS || i == NTC__CFG_DUMP_HOSTS) {
         char why[160];
         if (ntc__localnets_check(value, why, sizeof(why)) != 0) {
             ntc__fmt(cfg->errmsg, sizeof(cfg->errmsg), "'%s': %s", key, why);

@@ -15,6 +15,14 @@
       "Idle timeout of TCP flows closed (FIN both ways, RST) or never established") \
     X(FLOW_ACTIVE_TIMEOUT, "flow.active_timeout", INT, 0, 0, 86400, "", "s", \
       "Report a flow still active after this long, and again every period (0: never)") \
+    X(FLOW_ANALYTICS, "flow.analytics", BOOL, 1, 0, 1, "", "", \
+      "Per-flow analytics: TCP health, latency, throughput, conn state, size/IAT statistics") \
+    X(FLOW_FIRST_PACKETS, "flow.first_packets", INT, 10, 0, 64, "", "packets", \
+      "Size, direction and inter-arrival time kept for this many first packets of each flow") \
+    X(FLOW_MAX_LATENCY_MS, "flow.max_latency_ms", INT, 5000, 1, 3600000, "", "ms", \
+      "Network and application latencies above this are dropped as not meaningful") \
+    X(FLOW_COMMUNITY_ID_SEED, "flow.community_id_seed", INT, 0, 0, 65535, "", "", \
+      "Seed of the Community ID flow hash (must match the other tools that compute it)") \
     X(HOST_MAX, "host.max", INT, 65536, 1, 16777216, "", "hosts", \
       "Most hosts held at once; when full the longest-idle host without flows is evicted") \
     X(HOST_LOCAL_IDLE_TIMEOUT, "host.local_idle_timeout", INT, 300, 1, 604800, "", "s", \
@@ -55,6 +63,44 @@
       "nDPI protocols file with custom host-name, port and IP rules (empty: none)") \
     X(DPI_CATEGORIES_FILE, "dpi.categories_file", STRING, 0, 0, 0, "", "", \
       "nDPI categories file mapping host names and networks to categories (empty: none)") \
+    X(DUMP_PATH, "dump.path", STRING, 0, 0, 0, "", "", \
+      "Packet dump: file name pattern with strftime fields, from each file's first packet time") \
+    X(DUMP_PCAPNG, "dump.pcapng", BOOL, 0, 0, 1, "", "", \
+      "Packet dump: write pcapng instead of pcap") \
+    X(DUMP_TAP, "dump.tap", STRING, 0, 0, 0, "", "", \
+      "Packet dump: also send the packets to this TAP interface (created if missing)") \
+    X(DUMP_SNAPLEN, "dump.snaplen", INT, 0, 0, 262144, "", "bytes", \
+      "Packet dump: keep at most this many bytes of each packet (0: all)") \
+    X(DUMP_FILE_PACKETS, "dump.file_packets", INT, 10000, 0, INT64_MAX, "", "packets", \
+      "Packet dump: start a new file after this many packets (0: no limit)") \
+    X(DUMP_FILE_SECONDS, "dump.file_seconds", INT, 300, 0, 31536000, "", "s", \
+      "Packet dump: start a new file when the current one spans this much packet time (0: no limit)") \
+    X(DUMP_FILE_BYTES, "dump.file_bytes", INT, 0, 0, INT64_MAX, "", "bytes", \
+      "Packet dump: start a new file before one would exceed this size (0: no limit)") \
+    X(DUMP_RING_FILES, "dump.ring_files", INT, 0, 0, 1000000, "", "files", \
+      "Packet dump: keep at most this many files, deleting the oldest (0: no limit)") \
+    X(DUMP_RING_BYTES, "dump.ring_bytes", INT, 0, 0, INT64_MAX, "", "bytes", \
+      "Packet dump: keep the files within this many bytes, deleting the oldest (0: no limit)") \
+    X(DUMP_HOSTS, "dump.hosts", STRING, 0, 0, 0, "", "", \
+      "Packet dump: only flows with a client or server in these networks (comma-separated CIDR)") \
+    X(DUMP_L7, "dump.l7", STRING, 0, 0, 0, "", "", \
+      "Packet dump: only flows of these applications (comma-separated: TLS.YouTube, YouTube, TLS)") \
+    X(DUMP_CATEGORIES, "dump.categories", STRING, 0, 0, 0, "", "", \
+      "Packet dump: only flows of these categories (comma-separated, e.g. Streaming)") \
+    X(DUMP_UNKNOWN, "dump.unknown", BOOL, 0, 0, 1, "", "", \
+      "Packet dump: only flows whose application is Unknown") \
+    X(DUMP_RISKY, "dump.risky", BOOL, 0, 0, 1, "", "", \
+      "Packet dump: only flows with at least one nDPI risk") \
+    X(DUMP_FLOW_PACKETS, "dump.flow_packets", INT, 0, 0, INT64_MAX, "", "packets", \
+      "Packet dump: write only the first packets of each flow, counting the rest (0: all)") \
+    X(DUMP_MARKED_ONLY, "dump.marked_only", BOOL, 0, 0, 1, "", "", \
+      "Packet dump: only packets of hosts and flows marked for dumping (ntc_dump_mark_*)") \
+    X(DUMP_ALERT_SAMPLING, "dump.alert_sampling", INT, 1, 1, 1000000, "", "", \
+      "Packet dump: write 1 of this many packets of alert-marked hosts and flows") \
+    X(DUMP_MAX_MARKS, "dump.max_marks", INT, 65536, 1, 16777216, "", "marks", \
+      "Packet dump: most hosts and flows marked at once") \
+    X(DUMP_BUFFER_BYTES, "dump.buffer_bytes", INT, 16777216, 0, INT64_MAX, "", "bytes", \
+      "Packet dump: memory for packets held until their flow's application is known") \
     X(SNAPSHOT_MAX_FLOWS, "snapshot.max_flows", INT, 10000, 0, 1048576, "", "flows", \
       "Most recently active flows copied into each snapshot for reader threads") \
     X(SNAPSHOT_MAX_HOSTS, "snapshot.max_hosts", INT, 10000, 0, 1048576, "", "hosts", \

@@ -60,6 +60,13 @@ NTC_EXPORT int ntc_engine_new(ntc_engine **out, const ntc_config *cfg)
                                    (uint64_t)ntc__config_int(c, NTC__CFG_FLOW_CLOSED_IDLE_TIMEOUT) * US_PER_S,
                                    seed)))
         goto fail;
+    ntc__ana_cfg ana = {
+        .enabled = (uint8_t)ntc__config_int(c, NTC__CFG_FLOW_ANALYTICS),
+        .first_max = (uint8_t)ntc__config_int(c, NTC__CFG_FLOW_FIRST_PACKETS),
+        .cid_seed = (uint16_t)ntc__config_int(c, NTC__CFG_FLOW_COMMUNITY_ID_SEED),
+        .max_latency_us = (uint32_t)ntc__config_int(c, NTC__CFG_FLOW_MAX_LATENCY_MS) * 1000u,
+    };
+    ntc__flow_table_set_analytics(&e->flows, &ana);
     if ((rc = ntc__host_table_init(&e->hosts, (uint32_t)ntc__config_int(c, NTC__CFG_HOST_MAX),
                                    (uint64_t)ntc__config_int(c, NTC__CFG_HOST_LOCAL_IDLE_TIMEOUT) * US_PER_S,
                                    (uint64_t)ntc__config_int(c, NTC__CFG_HOST_REMOTE_IDLE_TIMEOUT) * US_PER_S,
@@ -137,7 +144,10 @@ NTC_EXPORT int ntc_engine_set_callbacks(ntc_engine *e, const ntc_callbacks *cb, 
                   cb->version, NTC_CALLBACKS_VERSION);
         return NTC_EINVAL;
     }
-    e->cb = *cb;
+    /* Copy only the members the caller's version has (an older table is shorter). */
+    static const size_t cb_size[] = {0, offsetof(ntc_callbacks, packet), sizeof(ntc_callbacks)};
+    memset(&e->cb, 0, sizeof(e->cb));
+    memcpy(&e->cb, cb, cb_size[cb->version]);
     e->cb_user = user;
     return 0;
 }
@@ -147,6 +157,8 @@ NTC_EXPORT int ntc_engine_set_callbacks(ntc_engine *e, const ntc_callbacks *cb, 
 static void host_end_cb(void *u, const ntc_host *h)
 {
     ntc_engine *e = u;
+    if (h->local)
+        ntc__host_tp_settle(h->local, e->now_us);
     if (e->cb.host_end) {
         e->in_cb++;
         e->cb.host_end(e->cb_user, h);
@@ -169,6 +181,8 @@ static void end_flow(ntc_engine *e, struct ntc_flow *f, ntc_flow_end_reason why)
         ntc__dpi_finish(e->dpi, f);
         verdict_done(e, f);
     }
+    if (f->ana)
+        ntc__ana_settle(f->ana, e->now_us);
     if (e->cb.flow_end) {
         e->in_cb++;
         e->cb.flow_end(e->cb_user, f, why);
@@ -354,6 +368,23 @@ static void account_l4(ntc_iface_stats *st, const ntc__pkt *p)
     }
 }
 
+/* A local host's share of a packet: TCP health findings and throughput. d = 0 when it sent the
+ * packet; peer is the other end's host (NULL when it could not be created) at peer_addr. */
+static void account_local(ntc_engine *e, ntc__host_local *l, int d, unsigned ta, const ntc__pkt *p,
+                          const ntc_host *peer, const uint8_t *peer_addr)
+{
+    if (ta) {
+        l->tcp[d][NTC__HTCP_RETRANS] += (ta & NTC__TA_RETRANS) != 0;
+        l->tcp[d][NTC__HTCP_OOO] += (ta & NTC__TA_OOO) != 0;
+        l->tcp[d][NTC__HTCP_LOST] += (ta & NTC__TA_LOST) != 0;
+        l->tcp[d][NTC__HTCP_ZERO_WIN] += (ta & NTC__TA_ZERO_WIN) != 0;
+        l->tcp[d][NTC__HTCP_KEEPALIVE] += (ta & NTC__TA_KEEPALIVE) != 0;
+    }
+    int remote = peer ? !(peer->flags & NTC__HOST_LOCAL)
+                      : !ntc__localnets_match(&e->hosts.nets, p->ip_version, peer_addr);
+    ntc__host_tp_packet(l, d, p->ip_len, remote, e->now_us);
+}
+
 static int process(ntc_engine *e, int lt, uint64_t ts, const uint8_t *data, uint32_t caplen,
                    uint32_t wirelen)
 {
@@ -415,8 +446,9 @@ static int process(ntc_engine *e, int lt, uint64_t ts, const uint8_t *data, uint
         if (!f->dpi)
             ntc__l7_swapped(e, f);
     }
+    e->pkt_flow = f, e->pkt_dir = dir; /* for the packet callback (process_hooked) */
     uint64_t prev_s = f->last_us / US_PER_S;
-    ntc__flow_update(&e->flows, f, &p, dir, e->now_us);
+    unsigned ta = ntc__flow_update(&e->flows, f, &p, dir, e->now_us);
     if (f->dpi) {
         if (ntc__dpi_packet(e->dpi, f, &p, e->now_us)) {
             verdict_done(e, f);
@@ -428,23 +460,38 @@ static int process(ntc_engine *e, int lt, uint64_t ts, const uint8_t *data, uint
         ntc__l7_packet(e, f, dir, p.ip_len);
     }
 
+    if (ta) {
+        st->tcp_retransmissions += (ta & NTC__TA_RETRANS) != 0;
+        st->tcp_out_of_order += (ta & NTC__TA_OOO) != 0;
+        st->tcp_lost_segments += (ta & NTC__TA_LOST) != 0;
+        st->tcp_zero_windows += (ta & NTC__TA_ZERO_WIN) != 0;
+        st->tcp_keepalives += (ta & NTC__TA_KEEPALIVE) != 0;
+    }
+
     ntc_host *src = f->host[dir], *dst = f->host[1 - dir];
     if (src) {
         src->packets_sent++;
         src->bytes_sent += p.ip_len;
         ntc__host_touch(&e->hosts, src, e->now_us);
-        if (src->local && p.src_mac) {
-            memcpy(src->local->mac, p.src_mac, 6);
-            src->local->has_mac = 1;
+        if (src->local) {
+            if (p.src_mac) {
+                memcpy(src->local->mac, p.src_mac, 6);
+                src->local->has_mac = 1;
+            }
+            account_local(e, src->local, 0, ta, &p, dst, p.dst);
         }
     }
     if (dst) {
         dst->packets_rcvd++;
         dst->bytes_rcvd += p.ip_len;
         ntc__host_touch(&e->hosts, dst, e->now_us);
+        if (dst->local)
+            account_local(e, dst->local, 1, ta, &p, src, p.src);
     }
     if (e->active_timeout_us && e->now_us - f->last_report_us >= e->active_timeout_us) {
         f->last_report_us = e->now_us;
+        if (f->ana)
+            ntc__ana_settle(f->ana, e->now_us);
         if (e->cb.flow_end) {
             e->in_cb++;
             e->cb.flow_end(e->cb_user, f, NTC_FLOW_END_ACTIVE);
@@ -452,6 +499,25 @@ static int process(ntc_engine *e, int lt, uint64_t ts, const uint8_t *data, uint
         }
     }
     return 0;
+}
+
+/* process(), then the packet callback (callbacks version 2) with the flow process() found. The
+ * flow is still in the table when process() returns: flows end only before a packet's own flow is
+ * looked up (clock, eviction). Without the callback this costs one test per packet. */
+static int process_hooked(ntc_engine *e, int lt, uint64_t ts, const uint8_t *data, uint32_t caplen,
+                          uint32_t wirelen)
+{
+    if (!e->cb.packet)
+        return process(e, lt, ts, data, caplen, wirelen);
+    e->pkt_flow = NULL;
+    int rc = process(e, lt, ts, data, caplen, wirelen);
+    struct ntc_flow *f = e->pkt_flow;
+    e->pkt_flow = NULL;
+    e->in_cb++;
+    e->cb.packet(e->cb_user, f, f ? e->pkt_dir : -1, ts, lt, data, caplen,
+                 wirelen < caplen ? caplen : wirelen);
+    e->in_cb--;
+    return rc;
 }
 
 NTC_EXPORT int ntc_engine_ingest(ntc_engine *e, int linktype, uint64_t ts_us, const uint8_t *data,
@@ -464,14 +530,14 @@ NTC_EXPORT int ntc_engine_ingest(ntc_engine *e, int linktype, uint64_t ts_us, co
     static const uint8_t empty[1];
     if (linktype == 12 || linktype == 14)
         linktype = NTC_LINKTYPE_RAW; /* DLT_RAW as pcap_datalink() reports it */
-    return process(e, linktype, ts_us, data ? data : empty, caplen, wirelen);
+    return process_hooked(e, linktype, ts_us, data ? data : empty, caplen, wirelen);
 }
 
 /* ---- sources ---- */
 
 static void deliver(void *user, const ntc__cap_pkt *pkt)
 {
-    process(user, pkt->linktype, pkt->ts_us, pkt->data, pkt->caplen, pkt->wirelen);
+    process_hooked(user, pkt->linktype, pkt->ts_us, pkt->data, pkt->caplen, pkt->wirelen);
 }
 
 NTC_EXPORT int ntc_engine_open_file(ntc_engine *e, const char *path)
@@ -668,13 +734,13 @@ void ntc__engine_fill_stats(const ntc_engine *e, ntc_iface_stats *st)
     st->hosts_purged = e->hosts.purged;
     st->hosts_evicted = e->hosts.evicted;
     st->hosts_not_created = e->hosts.not_created;
-    st->flow_bytes = ntc__flow_entry_bytes();
+    st->flow_bytes = ntc__flow_entry_bytes(&e->flows);
     st->host_bytes = ntc__host_entry_bytes(0);
     st->flows_inspecting = e->inspecting;
     st->dpi_state_bytes = e->dpi ? ntc__dpi_state_bytes() : 0;
     st->memory_bytes = (uint64_t)e->inspecting * st->dpi_state_bytes + e->flows.meta_bytes +
                        e->hosts.extra_bytes +
-                       (uint64_t)e->flows.count * sizeof(struct ntc_flow) +
+                       (uint64_t)e->flows.count * (sizeof(struct ntc_flow) + e->flows.ana_size) +
                        ((uint64_t)e->flows.mask + 1) * sizeof(struct ntc_flow *) +
                        (uint64_t)(st->hosts_active) * sizeof(struct ntc_host) +
                        ((uint64_t)e->hosts.mask + 1) * sizeof(struct ntc_host *);
@@ -703,7 +769,10 @@ NTC_EXPORT int ntc_engine_foreach_flow(ntc_engine *e, int (*fn)(void *user, cons
     for (int k = 0; k < 2; k++) {
         for (ntc__lnode *n = ntc__list_first(&e->flows.lru[k]); n && n != &e->flows.lru[k].head;
              n = n->next) {
-            if (fn(user, NTC__CONTAINER_OF(n, struct ntc_flow, lru)))
+            struct ntc_flow *f = NTC__CONTAINER_OF(n, struct ntc_flow, lru);
+            if (f->ana)
+                ntc__ana_settle(f->ana, e->now_us);
+            if (fn(user, f))
                 goto out;
         }
     }
@@ -723,7 +792,10 @@ NTC_EXPORT int ntc_engine_foreach_host(ntc_engine *e, int (*fn)(void *user, cons
     for (int k = 0; k < 2; k++) {
         for (ntc__lnode *n = ntc__list_first(&e->hosts.lru[k]); n && n != &e->hosts.lru[k].head;
              n = n->next) {
-            if (fn(user, NTC__CONTAINER_OF(n, struct ntc_host, lru)))
+            struct ntc_host *h = NTC__CONTAINER_OF(n, struct ntc_host, lru);
+            if (h->local)
+                ntc__host_tp_settle(h->local, e->now_us);
+            if (fn(user, h))
                 goto out;
         }
     }

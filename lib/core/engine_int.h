@@ -25,6 +25,7 @@ struct ntc_snapshot {
     ntc_iface_stats iface;
     size_t nflows, nhosts;
     struct ntc_flow *flows;
+    void *anas;                   /* the flows' analytics blocks, flows.ana_size bytes each */
     struct ntc_host *hosts;
     ntc__host_local *host_locals;
     ntc__app_acct *apps, *cats;   /* copies of the interface tables */
@@ -67,6 +68,8 @@ struct ntc_engine {
     uint64_t replay_origin_pkt, replay_origin_wall;
 
     int in_cb;                  /* > 0 while one of the caller's callbacks runs */
+    struct ntc_flow *pkt_flow;  /* flow of the packet being processed, for the packet callback */
+    int pkt_dir;
     atomic_int stop;
 
     /* Snapshots for reader threads. */
@@ -75,7 +78,8 @@ struct ntc_engine {
     atomic_int snap_wanted;
 };
 
-/** A flow's verdict is final: account its traffic so far, name hosts from its metadata. */
+/** A flow's verdict is final: account its traffic so far, name hosts from its metadata, call
+ * flow_verdict. */
 void ntc__l7_classified(ntc_engine *eng, struct ntc_flow *f);
 /** A classified flow swapped client and server: move its traffic between the directions of the
  * interface tables (host tables keep each host's own view and need nothing). */

@@ -92,6 +92,11 @@ void ntc__l7_classified(ntc_engine *e, struct ntc_flow *f)
     if (f->meta)
         e->flows.meta_bytes += f->meta->size;
     name_hosts(e, f);
+    if (e->cb.flow_verdict) { /* callbacks version 2 */
+        e->in_cb++;
+        e->cb.flow_verdict(e->cb_user, f);
+        e->in_cb--;
+    }
 }
 
 void ntc__l7_swapped(ntc_engine *e, struct ntc_flow *f)

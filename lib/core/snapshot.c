@@ -9,6 +9,7 @@
 
 static void snapshot_free(ntc_snapshot *s)
 {
+    free(s->anas);
     for (size_t i = 0; i < s->nflows; i++)
         free(s->flows[i].meta);
     for (size_t i = 0; i < s->nhosts; i++) {
@@ -43,6 +44,11 @@ void ntc__engine_publish_snapshot(ntc_engine *e)
         snapshot_free(s);
         return;
     }
+    size_t asz = e->flows.ana_size;
+    if (nf && asz && !(s->anas = malloc(nf * asz))) {
+        snapshot_free(s);
+        return;
+    }
     /* Most recently active first: walk both LRU lists from their tails, merging by last_us. */
     ntc__lnode *a = ntc__list_last(&e->flows.lru[0]), *b = ntc__list_last(&e->flows.lru[1]);
     while (s->nflows < nf && (a || b)) {
@@ -56,8 +62,14 @@ void ntc__engine_publish_snapshot(ntc_engine *e)
             f = fb;
             b = b->prev == &e->flows.lru[1].head ? NULL : b->prev;
         }
+        if (f->ana)
+            ntc__ana_settle(f->ana, e->now_us);
         struct ntc_flow *c = &s->flows[s->nflows++];
         *c = *f;
+        if (f->ana) {
+            c->ana = (ntc__flow_ana *)(void *)((char *)s->anas + (s->nflows - 1) * asz);
+            memcpy(c->ana, f->ana, asz);
+        }
         c->hnext = NULL;
         c->lru.prev = c->lru.next = NULL;
         c->host[0] = c->host[1] = NULL;
@@ -83,6 +95,7 @@ void ntc__engine_publish_snapshot(ntc_engine *e)
         c->lru.prev = c->lru.next = NULL;
         c->name = h->name ? strdup(h->name) : NULL;
         if (h->local) {
+            ntc__host_tp_settle(h->local, e->now_us);
             ntc__host_local *l = &s->host_locals[s->nhosts];
             *l = *h->local;
             l->apps = NULL;

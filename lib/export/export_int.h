@@ -71,6 +71,7 @@ typedef struct ntc__rsrc {
     const ntc_flow *flow;
     ntc_flow_info fi;
     ntc_flow_l7 l7;
+    ntc_flow_analytics fa;  /* fa.available 0 when flow.analytics is off */
     const ntc_host *host;
     ntc_host_info hi;
     const ntc_app_stats *app;

@@ -190,6 +190,162 @@ static int get_meta(const ntc__field_def *d, const ntc__rsrc *s, ntc__rout *o)
     return 1;
 }
 
+
+/* ---- flow analytics (flow.analytics) ---- */
+
+static int fa_on(const ntc__rsrc *s)
+{
+    return s->fa.available != 0;
+}
+static int fa_tcp(const ntc__rsrc *s)
+{
+    return fa_on(s) && s->fi.l4_proto == 6;
+}
+
+/* A counter of ntc_flow_analytics (arg = offset, width = size), TCP flows only. */
+static int get_fa_tcp(const ntc__field_def *d, const ntc__rsrc *s, ntc__rout *o)
+{
+    o->u = read_member(&s->fa, d->arg, d->width);
+    return fa_tcp(s);
+}
+
+static int get_flow_state(const ntc__field_def *d, const ntc__rsrc *s, ntc__rout *o)
+{
+    return fa_on(s) && put_str(o, ntc_flow_state_text(s->flow));
+}
+static int get_conn_state(const ntc__field_def *d, const ntc__rsrc *s, ntc__rout *o)
+{
+    return fa_on(s) && (s->fi.l4_proto == 6 || s->fi.l4_proto == 17) &&
+           put_str(o, ntc_conn_state_name(s->fa.conn_state));
+}
+static int get_conn_history(const ntc__field_def *d, const ntc__rsrc *s, ntc__rout *o)
+{
+    return fa_tcp(s) && put_str(o, s->fa.history);
+}
+static int get_community_id(const ntc__field_def *d, const ntc__rsrc *s, ntc__rout *o)
+{
+    return fa_on(s) && s->fa.community_id[0] && put_str(o, s->fa.community_id);
+}
+
+/* Milliseconds (3 decimals) from a uint32 microsecond member (arg), when non-zero. */
+static int ms_of(ntc__rout *o, uint64_t us)
+{
+    o->u = ntc__f2u((double)us / 1000.0);
+    return us != 0;
+}
+static int get_fa_tcp_ms(const ntc__field_def *d, const ntc__rsrc *s, ntc__rout *o)
+{
+    return fa_tcp(s) && ms_of(o, read_member(&s->fa, d->arg, d->width));
+}
+static int get_appl_latency(const ntc__field_def *d, const ntc__rsrc *s, ntc__rout *o)
+{
+    return fa_on(s) && ms_of(o, s->fa.appl_latency_us);
+}
+static int get_longest_pkt(const ntc__field_def *d, const ntc__rsrc *s, ntc__rout *o)
+{
+    o->u = NTC__MAX(s->fa.len_max[0], s->fa.len_max[1]);
+    return fa_on(s);
+}
+static int get_shortest_pkt(const ntc__field_def *d, const ntc__rsrc *s, ntc__rout *o)
+{
+    const ntc_flow_info *f = &s->fi;
+    o->u = f->cli2srv_packets && f->srv2cli_packets ? NTC__MIN(s->fa.len_min[0], s->fa.len_min[1])
+           : f->cli2srv_packets                     ? s->fa.len_min[0]
+                                                    : s->fa.len_min[1];
+    return fa_on(s);
+}
+
+/* Per direction: arg is 0 (client to server, SRC_TO_DST_) or 1 (DST_TO_SRC_). */
+static uint64_t dir_pkts(const ntc__rsrc *s, size_t d)
+{
+    return d ? s->fi.srv2cli_packets : s->fi.cli2srv_packets;
+}
+static int get_max_tput(const ntc__field_def *d, const ntc__rsrc *s, ntc__rout *o)
+{
+    o->u = ntc__f2u(s->fa.peak_bps[d->arg]);
+    return fa_on(s);
+}
+static int get_avg_tput(const ntc__field_def *d, const ntc__rsrc *s, ntc__rout *o)
+{
+    double dur = (double)(s->fi.last_us - s->fi.first_us) / 1e6;
+    uint64_t bytes = d->arg ? s->fi.srv2cli_bytes : s->fi.cli2srv_bytes;
+    o->u = ntc__f2u(dur > 0 ? (double)bytes * 8.0 / dur : 0);
+    return fa_on(s);
+}
+static int get_len_min(const ntc__field_def *d, const ntc__rsrc *s, ntc__rout *o)
+{
+    o->u = s->fa.len_min[d->arg];
+    return fa_on(s) && dir_pkts(s, d->arg);
+}
+static int get_len_max(const ntc__field_def *d, const ntc__rsrc *s, ntc__rout *o)
+{
+    o->u = s->fa.len_max[d->arg];
+    return fa_on(s) && dir_pkts(s, d->arg);
+}
+static int get_len_avg(const ntc__field_def *d, const ntc__rsrc *s, ntc__rout *o)
+{
+    o->u = ntc__f2u(s->fa.len_mean[d->arg]);
+    return fa_on(s) && dir_pkts(s, d->arg);
+}
+static int get_len_stddev(const ntc__field_def *d, const ntc__rsrc *s, ntc__rout *o)
+{
+    o->u = ntc__f2u(s->fa.len_stddev[d->arg]);
+    return fa_on(s) && dir_pkts(s, d->arg);
+}
+static int get_iat_min(const ntc__field_def *d, const ntc__rsrc *s, ntc__rout *o)
+{
+    o->u = ntc__f2u((double)s->fa.iat_min_us[d->arg] / 1000.0);
+    return fa_on(s) && dir_pkts(s, d->arg) >= 2;
+}
+static int get_iat_max(const ntc__field_def *d, const ntc__rsrc *s, ntc__rout *o)
+{
+    o->u = ntc__f2u((double)s->fa.iat_max_us[d->arg] / 1000.0);
+    return fa_on(s) && dir_pkts(s, d->arg) >= 2;
+}
+static int get_iat_avg(const ntc__field_def *d, const ntc__rsrc *s, ntc__rout *o)
+{
+    o->u = ntc__f2u(s->fa.iat_mean_us[d->arg] / 1000.0);
+    return fa_on(s) && dir_pkts(s, d->arg) >= 2;
+}
+static int get_iat_stddev(const ntc__field_def *d, const ntc__rsrc *s, ntc__rout *o)
+{
+    o->u = ntc__f2u(s->fa.iat_stddev_us[d->arg] / 1000.0);
+    return fa_on(s) && dir_pkts(s, d->arg) >= 2;
+}
+
+/* The first packets (flow.first_packets) as JSON lists; arg 0 directions, 1 sizes, 2 gaps (ms). */
+static int get_first_pkts(const ntc__field_def *d, const ntc__rsrc *s, ntc__rout *o)
+{
+    ntc_packet_sample ps[64];
+    size_t n = fa_on(s) ? ntc_flow_first_packets(s->flow, ps, NTC__ARRAY_LEN(ps)) : 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *sep = i ? "," : "[";
+        if (d->arg == 0)
+            ntc__sbuf_printf(o->text, "%s%u", sep, ps[i].direction);
+        else if (d->arg == 1)
+            ntc__sbuf_printf(o->text, "%s%u", sep, ps[i].ip_len);
+        else
+            ntc__sbuf_printf(o->text, "%s%u.%03u", sep, ps[i].iat_us / 1000, ps[i].iat_us % 1000);
+    }
+    if (n)
+        ntc__sbuf_put(o->text, "]", 1);
+    return n != 0;
+}
+
+/* Local hosts: upload/download, peak throughput, TCP health of what they sent and received. */
+static int get_hi_local(const ntc__field_def *d, const ntc__rsrc *s, ntc__rout *o)
+{
+    o->u = read_member(&s->hi, d->arg, d->width);
+    return s->hi.is_local;
+}
+static int get_hi_local_float(const ntc__field_def *d, const ntc__rsrc *s, ntc__rout *o)
+{
+    double v;
+    memcpy(&v, (const uint8_t *)&s->hi + d->arg, sizeof(v));
+    o->u = ntc__f2u(v);
+    return s->hi.is_local;
+}
+
 /* Hosts. */
 static int get_host_addr(const ntc__field_def *d, const ntc__rsrc *s, ntc__rout *o)
 {
@@ -289,6 +445,40 @@ static int get_app_name(const ntc__field_def *d, const ntc__rsrc *s, ntc__rout *
 /* A metadata key. */
 #define META(key, name, id, type, bits, doc) {{name, id, type, bits, 0, doc}, get_meta, key, 0}
 
+/* A TCP counter of ntc_flow_analytics, element [dir] of member m. */
+#define FA_TCP(name, id, m, dir, doc) \
+    {{name, id, NTC_FIELD_UINT, 32, 0, doc}, get_fa_tcp, offsetof(ntc_flow_analytics, m[dir]), \
+     MEMBER_SIZE(ntc_flow_analytics, m[0])}
+/* A microsecond member of ntc_flow_analytics as milliseconds (TCP flows, when non-zero). */
+#define FA_TCP_MS(name, id, m, doc) \
+    {{name, id, NTC_FIELD_FLOAT, 64, 3, doc}, get_fa_tcp_ms, offsetof(ntc_flow_analytics, m), \
+     MEMBER_SIZE(ntc_flow_analytics, m)}
+/* Per-direction statistics: prefix SRC_TO_DST_ (dir 0) or DST_TO_SRC_ (dir 1). */
+#define DIR_STATS(pre, dir, max_id, avg_id)                                                      \
+    {{pre "MAX_THROUGHPUT", max_id, NTC_FIELD_FLOAT, 64, 0, "peak bit/s over one second"},     \
+     get_max_tput, dir, 0},                                                                    \
+    {{pre "AVG_THROUGHPUT", avg_id, NTC_FIELD_FLOAT, 64, 0, "average bit/s"}, get_avg_tput, dir, 0}, \
+    {{pre "PKT_LEN_MIN", 0, NTC_FIELD_UINT, 32, 0, "smallest packet, IP bytes"}, get_len_min, dir, 0}, \
+    {{pre "PKT_LEN_MAX", 0, NTC_FIELD_UINT, 32, 0, "largest packet, IP bytes"}, get_len_max, dir, 0}, \
+    {{pre "PKT_LEN_AVG", 0, NTC_FIELD_FLOAT, 64, 1, "mean packet size"}, get_len_avg, dir, 0},  \
+    {{pre "PKT_LEN_STDDEV", 0, NTC_FIELD_FLOAT, 64, 1, "packet size deviation"}, get_len_stddev, dir, 0}, \
+    {{pre "IAT_MIN_MS", 0, NTC_FIELD_FLOAT, 64, 3, "shortest gap between packets"}, get_iat_min, dir, 0}, \
+    {{pre "IAT_MAX_MS", 0, NTC_FIELD_FLOAT, 64, 3, "longest gap between packets"}, get_iat_max, dir, 0}, \
+    {{pre "IAT_AVG_MS", 0, NTC_FIELD_FLOAT, 64, 3, "mean gap between packets"}, get_iat_avg, dir, 0}, \
+    {{pre "IAT_STDDEV_MS", 0, NTC_FIELD_FLOAT, 64, 3, "gap deviation"}, get_iat_stddev, dir, 0}
+/* A member of ntc_host_info present for local hosts only. */
+#define HI_LOCAL(name, m, doc) \
+    {{name, 0, NTC_FIELD_UINT, 64, 0, doc}, get_hi_local, offsetof(ntc_host_info, m), \
+     MEMBER_SIZE(ntc_host_info, m)}
+#define HI_LOCAL_F(name, m, doc) \
+    {{name, 0, NTC_FIELD_FLOAT, 64, 0, doc}, get_hi_local_float, offsetof(ntc_host_info, m), 8}
+#define HOST_TCP(sfx, dir)                                                                         \
+    HI_LOCAL("TCP_RETRANSMITTED_PKTS_" sfx, tcp_retransmissions[dir], "TCP retransmissions"),   \
+    HI_LOCAL("TCP_OOORDER_PKTS_" sfx, tcp_out_of_order[dir], "TCP segments out of order"),      \
+    HI_LOCAL("TCP_LOST_PKTS_" sfx, tcp_lost_segments[dir], "TCP segments after a gap"),         \
+    HI_LOCAL("TCP_ZERO_WINDOW_PKTS_" sfx, tcp_zero_windows[dir], "TCP zero windows"),           \
+    HI_LOCAL("TCP_KEEPALIVE_PKTS_" sfx, tcp_keepalives[dir], "TCP keep-alives")
+
 static const ntc__field_def flow_fields[] = {
     FN("IPV4_SRC_ADDR", 8, NTC_FIELD_IPV4, 0, get_src4, "client address (IPv4 flows)"),
     FN("IPV6_SRC_ADDR", 27, NTC_FIELD_IPV6, 0, get_src6, "client address (IPv6 flows)"),
@@ -351,6 +541,35 @@ static const ntc__field_def flow_fields[] = {
          "host name a DHCP client announced"),
     META(NTC_META_HOST_NAME, "HOST_NAME", 0, NTC_FIELD_STRING, 0,
          "name read by DPI for other protocols"),
+    /* Flow analytics (flow.analytics). */
+    FN("FLOW_STATE", 0, NTC_FIELD_STRING, 0, get_flow_state, "the flow's state in words"),
+    FN("CONN_STATE", 0, NTC_FIELD_STRING, 0, get_conn_state, "Zeek conn_state (TCP, UDP)"),
+    FN("CONN_HISTORY", 0, NTC_FIELD_STRING, 0, get_conn_history, "Zeek history (TCP)"),
+    FN("COMMUNITY_ID", 0, NTC_FIELD_STRING, 0, get_community_id, "Community ID v1"),
+    FA_TCP("RETRANSMITTED_IN_PKTS", NTOP_ID(109), retransmissions, 0, "retransmissions, client to server"),
+    FA_TCP("RETRANSMITTED_OUT_PKTS", NTOP_ID(110), retransmissions, 1, "retransmissions, server to client"),
+    FA_TCP("OOORDER_IN_PKTS", NTOP_ID(111), out_of_order, 0, "out of order, client to server"),
+    FA_TCP("OOORDER_OUT_PKTS", NTOP_ID(112), out_of_order, 1, "out of order, server to client"),
+    FA_TCP("TCP_LOST_IN_PKTS", 0, lost_segments, 0, "segments after a gap, client to server"),
+    FA_TCP("TCP_LOST_OUT_PKTS", 0, lost_segments, 1, "segments after a gap, server to client"),
+    FA_TCP("TCP_ZERO_WINDOW_IN_PKTS", 0, zero_windows, 0, "zero windows, client to server"),
+    FA_TCP("TCP_ZERO_WINDOW_OUT_PKTS", 0, zero_windows, 1, "zero windows, server to client"),
+    FA_TCP("TCP_KEEPALIVE_IN_PKTS", 0, keepalives, 0, "keep-alives, client to server"),
+    FA_TCP("TCP_KEEPALIVE_OUT_PKTS", 0, keepalives, 1, "keep-alives, server to client"),
+    FA_TCP("TCP_DUP_ACK_IN_PKTS", 0, duplicate_acks, 0, "duplicate ACKs, client to server"),
+    FA_TCP("TCP_DUP_ACK_OUT_PKTS", 0, duplicate_acks, 1, "duplicate ACKs, server to client"),
+    FA_TCP_MS("CLIENT_NW_LATENCY_MS", NTOP_ID(123), client_nw_latency_us, "SYN/ACK to ACK"),
+    FA_TCP_MS("SERVER_NW_LATENCY_MS", NTOP_ID(124), server_nw_latency_us, "SYN to SYN/ACK"),
+    FA_TCP_MS("TLS_HANDSHAKE_MS", 0, tls_handshake_us, "TLS handshake"),
+    {{"APPL_LATENCY_MS", NTOP_ID(125), NTC_FIELD_FLOAT, 64, 3, "request to response"},
+     get_appl_latency, 0, 0},
+    FN("LONGEST_FLOW_PKT", NTOP_ID(107), NTC_FIELD_UINT, 32, get_longest_pkt, "largest packet"),
+    FN("SHORTEST_FLOW_PKT", NTOP_ID(108), NTC_FIELD_UINT, 32, get_shortest_pkt, "smallest packet"),
+    DIR_STATS("SRC_TO_DST_", 0, NTOP_ID(82), NTOP_ID(84)),
+    DIR_STATS("DST_TO_SRC_", 1, NTOP_ID(85), NTOP_ID(87)),
+    {{"FIRST_PKTS_DIR", 0, NTC_FIELD_JSON, 0, 0, "first packets: 0 client, 1 server"}, get_first_pkts, 0, 0},
+    {{"FIRST_PKTS_LEN", 0, NTC_FIELD_JSON, 0, 0, "first packets: IP bytes"}, get_first_pkts, 1, 0},
+    {{"FIRST_PKTS_IAT_MS", 0, NTC_FIELD_JSON, 0, 0, "first packets: gaps, ms"}, get_first_pkts, 2, 0},
 };
 
 static const ntc__field_def host_fields[] = {
@@ -371,6 +590,12 @@ static const ntc__field_def host_fields[] = {
     HI("TOTAL_FLOWS_AS_CLIENT", 64, total_flows_as_client, "flows as client since seen"),
     HI("TOTAL_FLOWS_AS_SERVER", 64, total_flows_as_server, "flows as server since seen"),
     FN("NAME", 0, NTC_FIELD_STRING, 0, get_host_name, "name learnt from the traffic"),
+    HI_LOCAL("UPLOAD_BYTES", upload_bytes, "IP bytes sent outside the local networks"),
+    HI_LOCAL("DOWNLOAD_BYTES", download_bytes, "IP bytes received from outside"),
+    HI_LOCAL_F("PEAK_BPS_SENT", peak_bps[0], "peak bit/s sent over one second"),
+    HI_LOCAL_F("PEAK_BPS_RCVD", peak_bps[1], "peak bit/s received over one second"),
+    HOST_TCP("SENT", 0),
+    HOST_TCP("RCVD", 1),
     FN("APPS", 0, NTC_FIELD_JSON, 0, get_host_apps, "traffic per application (local hosts)"),
 };
 
@@ -516,8 +741,11 @@ NTC_EXPORT int ntc_record_from_flow(const ntc_flow *flow, ntc_record **out)
     s.flow = flow;
     s.fi.size = sizeof(s.fi);
     s.l7.size = sizeof(s.l7);
+    s.fa.size = sizeof(s.fa);
     ntc_flow_get_info(flow, &s.fi);
     ntc_flow_get_l7(flow, &s.l7);
+    if (ntc_flow_get_analytics(flow, &s.fa) != 0)
+        s.fa.available = 0;
     return record_build(NTC_RECORD_FLOW, &s, s.fi.first_us, out);
 }
 

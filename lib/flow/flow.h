@@ -10,6 +10,7 @@
 
 #include "decode/decode.h"
 #include "dpi/dpi.h"
+#include "flow/analytics.h"
 #include "ntopcore/flow.h"
 #include "util/util.h"
 
@@ -56,6 +57,7 @@ struct ntc_flow {
     ntc__flow_meta *meta;       /* metadata strings, NULL if none */
     uint16_t host_app[2];       /* index in each local host's application table */
     uint16_t app_index;         /* index in the interface application table */
+    ntc__flow_ana *ana;         /* analytics (in the same allocation, after the flow), or NULL */
 };
 
 typedef struct ntc__flow_table {
@@ -69,10 +71,15 @@ typedef struct ntc__flow_table {
     uint64_t idle_us[2];        /* [NORMAL] flow.idle_timeout, [SHORT] flow.closed_idle_timeout */
     uint64_t total, expired, evicted;
     uint64_t meta_bytes;        /* metadata blocks held by the flows now */
+    ntc__ana_cfg ana;           /* flow analytics settings */
+    size_t ana_size;            /* bytes of each flow's analytics block (0: off) */
 } ntc__flow_table;
 
 int ntc__flow_table_init(ntc__flow_table *t, uint32_t max, uint64_t idle_us, uint64_t short_us,
                          uint64_t seed);
+
+/** Turn flow analytics on for the flows created from now on (call right after init). */
+void ntc__flow_table_set_analytics(ntc__flow_table *t, const ntc__ana_cfg *c);
 void ntc__flow_table_destroy(ntc__flow_table *t);
 
 /** Find the flow of a decoded packet. *dir is 0 when the packet goes client->server, 1 otherwise. */
@@ -91,8 +98,9 @@ struct ntc_flow *ntc__flow_create(ntc__flow_table *t, const ntc__pkt *p, uint32_
  * sets *dir to 0 and returns 1; the caller fixes what it keeps per direction (L7 tables). */
 int ntc__flow_orient(struct ntc_flow *f, const ntc__pkt *p, int *dir);
 
-/** Account one packet (direction dir) to the flow: counters, TCP flags and state, LRU position. */
-void ntc__flow_update(ntc__flow_table *t, struct ntc_flow *f, const ntc__pkt *p, int dir,
+/** Account one packet (direction dir) to the flow: counters, TCP flags and state, analytics, LRU
+ * position. Returns the NTC__TA_* bits the TCP analysis found in the packet. */
+unsigned ntc__flow_update(ntc__flow_table *t, struct ntc_flow *f, const ntc__pkt *p, int dir,
                       uint64_t now);
 
 /** The longest-idle flow over both lists, or NULL. */
@@ -104,7 +112,7 @@ struct ntc_flow *ntc__flow_expired_head(const ntc__flow_table *t, int k, uint64_
 /** Remove the flow from the table and free it. */
 void ntc__flow_remove(ntc__flow_table *t, struct ntc_flow *f);
 
-/** Bytes used by one flow entry (struct + bucket share). */
-size_t ntc__flow_entry_bytes(void);
+/** Bytes used by one flow entry (struct, analytics block, bucket share). */
+size_t ntc__flow_entry_bytes(const ntc__flow_table *t);
 
 #endif

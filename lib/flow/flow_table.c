@@ -23,6 +23,12 @@ int ntc__flow_table_init(ntc__flow_table *t, uint32_t max, uint64_t idle_us, uin
     return 0;
 }
 
+void ntc__flow_table_set_analytics(ntc__flow_table *t, const ntc__ana_cfg *c)
+{
+    t->ana = *c;
+    t->ana_size = ntc__ana_size(c);
+}
+
 void ntc__flow_table_destroy(ntc__flow_table *t)
 {
     for (int k = 0; k < 2; k++) {
@@ -132,10 +138,14 @@ static void set_lru(ntc__flow_table *t, struct ntc_flow *f, int k)
 struct ntc_flow *ntc__flow_create(ntc__flow_table *t, const ntc__pkt *p, uint32_t hash,
                                   uint64_t now, int *dir)
 {
-    struct ntc_flow *f = calloc(1, sizeof(*f));
+    struct ntc_flow *f = calloc(1, sizeof(*f) + t->ana_size);
     if (!f)
         return NULL;
     int rev = sender_is_server(p);
+    if (t->ana_size) {
+        f->ana = (ntc__flow_ana *)(void *)(f + 1);
+        ntc__ana_init(f->ana, &t->ana, p, rev);
+    }
     ntc__flow_key *k = &f->key;
     memcpy(k->a, rev ? p->dst : p->src, 16);
     memcpy(k->b, rev ? p->src : p->dst, 16);
@@ -262,15 +272,18 @@ int ntc__flow_orient(struct ntc_flow *f, const ntc__pkt *p, int *dir)
         !(f->flags & NTC__FLOW_CLI_SYN)) {
         /* A SYN from the side taken as server: it is the client after all. */
         swap_orientation(f);
+        if (f->ana)
+            ntc__ana_swap(f->ana);
         *dir = 0;
         return 1;
     }
     return 0;
 }
 
-void ntc__flow_update(ntc__flow_table *t, struct ntc_flow *f, const ntc__pkt *p, int d,
-                      uint64_t now)
+unsigned ntc__flow_update(ntc__flow_table *t, struct ntc_flow *f, const ntc__pkt *p, int d,
+                          uint64_t now)
 {
+    unsigned ta = f->ana ? ntc__ana_packet(f->ana, p, d, now) : 0;
     f->pkts[d]++;
     f->bytes[d] += p->ip_len;
     f->tcp_flags[d] |= p->tcp_flags;
@@ -289,6 +302,7 @@ void ntc__flow_update(ntc__flow_table *t, struct ntc_flow *f, const ntc__pkt *p,
             ntc__list_push_tail(l, &f->lru);
         }
     }
+    return ta;
 }
 
 struct ntc_flow *ntc__flow_oldest(const ntc__flow_table *t)
@@ -337,7 +351,7 @@ void ntc__flow_remove(ntc__flow_table *t, struct ntc_flow *f)
     free(f);
 }
 
-size_t ntc__flow_entry_bytes(void)
+size_t ntc__flow_entry_bytes(const ntc__flow_table *t)
 {
-    return sizeof(struct ntc_flow) + sizeof(struct ntc_flow *);
+    return sizeof(struct ntc_flow) + t->ana_size + sizeof(struct ntc_flow *);
 }

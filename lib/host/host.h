@@ -50,7 +50,20 @@ typedef struct ntc__host_local {
     uint8_t pad;
     uint16_t napps, capps;
     ntc__host_app *apps;          /* L7 accounting, one entry per application seen */
+    /* TCP health of the packets this host sent ([0]) and received ([1]), from flow analytics:
+     * retransmissions, out of order, lost (gap before), zero window, keep-alive. */
+    uint64_t tcp[2][5];
+    /* Throughput, [0] sent [1] received: accumulation for second tp_sec, the last whole second,
+     * the peak; and traffic to (upload) and from (download) hosts outside the local networks. */
+    uint32_t tp_sec;
+    uint32_t tp_pkts[2];
+    uint64_t tp_bytes[2], last_bytes[2], peak_bytes[2];
+    uint32_t last_pkts[2], peak_pkts[2];
+    uint64_t upload_bytes, download_bytes;
 } ntc__host_local;
+
+/** Index in ntc__host_local.tcp[d][] of a TCP analysis finding. */
+enum { NTC__HTCP_RETRANS, NTC__HTCP_OOO, NTC__HTCP_LOST, NTC__HTCP_ZERO_WIN, NTC__HTCP_KEEPALIVE };
 
 struct ntc_host {                 /* 128 bytes on 64-bit: remote hosts cost this plus a bucket */
     struct ntc_host *hnext;       /* hash chain */
@@ -138,6 +151,26 @@ static inline void ntc__host_touch(ntc__host_table *t, ntc_host *h, uint64_t now
             ntc__list_remove(l, &h->lru);
             ntc__list_push_tail(l, &h->lru);
         }
+    }
+}
+
+/** Close the throughput seconds of a local host that ended before `now`. */
+void ntc__host_tp_settle(ntc__host_local *l, uint64_t now);
+
+/** Account a packet of `bytes` sent (d = 0) or received (d = 1) by a local host; remote says the
+ * other end is outside the local networks (upload/download). */
+static inline void ntc__host_tp_packet(ntc__host_local *l, int d, uint32_t bytes, int remote,
+                                       uint64_t now)
+{
+    if (now / 1000000u != l->tp_sec)
+        ntc__host_tp_settle(l, now);
+    l->tp_bytes[d] += bytes;
+    l->tp_pkts[d]++;
+    if (remote) {
+        if (d == 0)
+            l->upload_bytes += bytes;
+        else
+            l->download_bytes += bytes;
     }
 }
 

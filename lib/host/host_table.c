@@ -301,6 +301,24 @@ size_t ntc__host_entry_bytes(int local)
     return sizeof(ntc_host) + sizeof(ntc_host *) + (local ? sizeof(ntc__host_local) : 0);
 }
 
+void ntc__host_tp_settle(ntc__host_local *l, uint64_t now)
+{
+    uint32_t sec = (uint32_t)(now / 1000000u);
+    if (sec <= l->tp_sec)
+        return;
+    for (int d = 0; d < 2; d++) {
+        if (l->tp_bytes[d] > l->peak_bytes[d])
+            l->peak_bytes[d] = l->tp_bytes[d];
+        if (l->tp_pkts[d] > l->peak_pkts[d])
+            l->peak_pkts[d] = l->tp_pkts[d];
+        l->last_bytes[d] = sec == l->tp_sec + 1 ? l->tp_bytes[d] : 0;
+        l->last_pkts[d] = sec == l->tp_sec + 1 ? l->tp_pkts[d] : 0;
+        l->tp_bytes[d] = 0;
+        l->tp_pkts[d] = 0;
+    }
+    l->tp_sec = sec;
+}
+
 NTC_EXPORT int ntc_host_get_info(const ntc_host *h, ntc_host_info *out)
 {
     if (!h || !out || out->size < offsetof(ntc_host_info, packets_sent))
@@ -327,6 +345,22 @@ NTC_EXPORT int ntc_host_get_info(const ntc_host *h, ntc_host_info *out)
     i.active_flows_as_server = h->active_srv;
     i.total_flows_as_client = h->total_cli;
     i.total_flows_as_server = h->total_srv;
+    if (h->local) {
+        const ntc__host_local *l = h->local;
+        for (int d = 0; d < 2; d++) {
+            i.tcp_retransmissions[d] = l->tcp[d][NTC__HTCP_RETRANS];
+            i.tcp_out_of_order[d] = l->tcp[d][NTC__HTCP_OOO];
+            i.tcp_lost_segments[d] = l->tcp[d][NTC__HTCP_LOST];
+            i.tcp_zero_windows[d] = l->tcp[d][NTC__HTCP_ZERO_WIN];
+            i.tcp_keepalives[d] = l->tcp[d][NTC__HTCP_KEEPALIVE];
+            i.bps[d] = (double)l->last_bytes[d] * 8.0;
+            i.pps[d] = (double)l->last_pkts[d];
+            i.peak_bps[d] = (double)l->peak_bytes[d] * 8.0;
+            i.peak_pps[d] = (double)l->peak_pkts[d];
+        }
+        i.upload_bytes = l->upload_bytes;
+        i.download_bytes = l->download_bytes;
+    }
     memcpy(out, &i, NTC__MIN(out->size, sizeof(i)));
     return 0;
 }

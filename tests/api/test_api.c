@@ -478,7 +478,7 @@ typedef struct cb_log {
     int ticks[6];             /* by ntc_tick */
     uint64_t last_tick_us;
     ntc_flow_info last;       /* last ended flow */
-    char json[512], json_ids[512];
+    char json[4096], json_ids[4096];
     int json_len;
 } cb_log;
 
@@ -1049,7 +1049,7 @@ typedef struct l7_seen {
     ntc_flow_l7 l7;
     char name[64];
     char query[128];
-    char json[1024];
+    char json[4096];
     int flows;
 } l7_seen;
 
@@ -1172,7 +1172,7 @@ static void test_snapshot_outlives_engine(void **state)
     ntc_host_info hi = {.size = sizeof(hi)};
     assert_int_equal(ntc_host_get_info(ntc_snapshot_host(s, 0), &hi), 0);
     assert_int_equal(hi.ip_version, 4);
-    char json[512];
+    char json[4096];
     assert_true(ntc_flow_format_json(ntc_snapshot_flow(s, 0), 0, json, sizeof(json)) > 0);
     assert_true(ntc_host_format_json(ntc_snapshot_host(s, 0), 0, json, sizeof(json)) > 0);
     ntc_snapshot_release(s);

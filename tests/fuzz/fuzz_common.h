@@ -150,6 +150,14 @@ static inline void fz_read_flow(const ntc_flow *flow)
             (void)strlen(v);
     }
 
+    ntc_flow_analytics an = {.size = sizeof(an)};
+    FZ_CHECK(ntc_flow_get_analytics(flow, &an) == 0);
+    FZ_CHECK(memchr(an.history, 0, sizeof(an.history)) && memchr(an.community_id, 0, 32));
+    FZ_CHECK(an.first_count <= 64);
+    ntc_packet_sample ps[64];
+    FZ_CHECK(ntc_flow_first_packets(flow, ps, 64) == an.first_count);
+    FZ_CHECK(strlen(ntc_flow_state_text(flow)) > 0);
+
     static char big[1 << 16];
     char small[48];
     for (unsigned flags = 0; flags < 2; flags++) {

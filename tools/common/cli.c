@@ -281,6 +281,14 @@ void cli_print_summary(FILE *out, ntc_engine *eng)
                  " (%" PRIu64 " in the table, %" PRIu64 " of them local)\n",
             st.flows_total, st.flows_active, st.flows_evicted, st.hosts_total, st.hosts_active,
             st.hosts_local);
+    if (st.tcp_packets)
+        fprintf(out, "TCP: retransmissions %" PRIu64 ", out of order %" PRIu64 ", lost segments %" PRIu64
+                     ", zero window %" PRIu64 ", keep-alive %" PRIu64 "\n",
+                st.tcp_retransmissions, st.tcp_out_of_order, st.tcp_lost_segments,
+                st.tcp_zero_windows, st.tcp_keepalives);
+    fprintf(out, "memory: %" PRIu64 " bytes per flow, %" PRIu64 " per remote host, tables %" PRIu64
+                 " bytes now\n",
+            st.flow_bytes, st.host_bytes, st.memory_bytes);
     if (st.clock_resyncs)
         fprintf(out, "clock restarted %" PRIu64 " time(s): packets far behind the packet clock\n",
                 st.clock_resyncs);

@@ -277,6 +277,34 @@ static void detail_flow(model *m, const flow_row *r, dlines *d)
     } else if (fi->fragments) {
         dl(d, "fragments %u", fi->fragments);
     }
+    ntc_flow_analytics an = {.size = sizeof(an)};
+    if (ntc_flow_get_analytics(r->flow, &an) == 0 && an.available) {
+        dl(d, "State: %s  (Zeek %s%s%s)  Community ID %s", ntc_flow_state_text(r->flow),
+           ntc_conn_state_name(an.conn_state), an.history[0] ? " " : "", an.history,
+           an.community_id);
+        if (fi->l4_proto == 6)
+            dl(d, "TCP health c->s / s->c: retransmitted %u/%u  out of order %u/%u  lost %u/%u  "
+                  "zero window %u/%u  keep-alive %u/%u",
+               an.retransmissions[0], an.retransmissions[1], an.out_of_order[0], an.out_of_order[1],
+               an.lost_segments[0], an.lost_segments[1], an.zero_windows[0], an.zero_windows[1],
+               an.keepalives[0], an.keepalives[1]);
+        char lat[192];
+        int n = 0;
+        lat[0] = 0;
+        if (an.client_nw_latency_us || an.server_nw_latency_us)
+            n += snprintf(lat + n, sizeof(lat) - (size_t)n, "  network: client %.3f ms server %.3f ms",
+                          an.client_nw_latency_us / 1000.0, an.server_nw_latency_us / 1000.0);
+        if (an.appl_latency_us && n < (int)sizeof(lat))
+            n += snprintf(lat + n, sizeof(lat) - (size_t)n, "  application (%s): %.3f ms",
+                          an.appl_latency_kind == NTC_APPL_LATENCY_DNS ? "DNS" : "HTTP",
+                          an.appl_latency_us / 1000.0);
+        if (an.tls_handshake_us && n < (int)sizeof(lat))
+            snprintf(lat + n, sizeof(lat) - (size_t)n, "  TLS handshake %.3f ms", an.tls_handshake_us / 1000.0);
+        if (lat[0])
+            dl(d, "Latency:%s", lat);
+        dl(d, "Throughput c->s %.0f bit/s (peak %.0f)  s->c %.0f bit/s (peak %.0f)", an.bps[0],
+           an.peak_bps[0], an.bps[1], an.peak_bps[1]);
+    }
     for (unsigned k = 0; k < 64; k++)
         if (l7.risk & (1ull << k)) {
             const char *rn = ntc_l7_risk_name(k);
