@@ -241,7 +241,10 @@ static int bind_record(sqsink *s, sqlite3_stmt *st, const ntc_record *r)
                 return SQLITE_NOMEM;
             rc = sqlite3_bind_text(st, c, s->text.buf, (int)s->text.len, SQLITE_TRANSIENT);
         } else if (d[i].pub.type == NTC_FIELD_FLOAT) {
-            rc = sqlite3_bind_double(st, c, ntc__u2f(v->u));
+            /* The value the text outputs show (its decimals), so every output holds the same. */
+            char num[64];
+            snprintf(num, sizeof(num), "%.*f", d[i].pub.decimals, ntc__u2f(v->u));
+            rc = sqlite3_bind_double(st, c, strtod(num, NULL));
         } else {
             /* 64-bit values above INT64_MAX (risk bitmaps with bit 63) read back negative. */
             rc = sqlite3_bind_int64(st, c, (sqlite3_int64)v->u);

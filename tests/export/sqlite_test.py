@@ -49,16 +49,21 @@ def rows(db, table):
 
 
 def canon(rec):
-    r = dict(rec)
-    if 'APPS' in r and isinstance(r['APPS'], str):
-        r['APPS'] = json.loads(r['APPS'])
-    if 'BYTES_PERCENT' in r:
-        r['BYTES_PERCENT'] = round(float(r['BYTES_PERCENT']), 2)
+    """A record in a form both outputs agree on: numbers as floats (SQLite REAL columns read back
+    as 840.0 where JSON says 840), JSON-valued fields (APPS, FIRST_PKTS_*) parsed."""
+    r = {}
+    for k, v in rec.items():
+        if isinstance(v, str) and v[:1] in '[{':
+            try:
+                v = json.loads(v)
+            except ValueError:
+                pass
+        if isinstance(v, (int, float)):
+            v = float(v)
+        r[k] = v
     return json.dumps(r, sort_keys=True)
 
 
-# tmpfs when there is one: the checks are about what a killed process leaves, which a RAM disk
-# shows as well as a real one, and fsync there does not cost seconds on a busy CI disk.
 tmp = tempfile.mkdtemp(prefix='ntc-sqlite-test.',
                        dir='/dev/shm' if os.access('/dev/shm', os.W_OK) else None)
 atexit.register(shutil.rmtree, tmp, True)
