@@ -8,6 +8,8 @@ PKGS=(
   libpcap-dev libndpi-dev libcmocka-dev         # libraries we build on
   nettle-dev                                    # SHA-1/base64 for Community ID
   libncurses-dev tmux                           # ntop-top (screen), its tmux tests
+  libsqlite3-dev libcurl4-openssl-dev           # storage sinks: SQLite, HTTP (ClickHouse, ES)
+  clickhouse-server clickhouse-client           # the ClickHouse sink's test server (loopback)
   libndpi-bin tshark                            # reference tools the tests compare against
   iproute2 iputils-ping                         # network namespaces for live-capture tests
   python3                                       # test scripts (/usr/bin/python3)

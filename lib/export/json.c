@@ -1,51 +1,83 @@
-/* Flow and host records as one-line JSON objects (nProbe/ntopng element names or numeric ids). */
+/* Text buffers, JSON strings, and records as one-line JSON objects (nProbe/ntopng element names
+ * or numeric ids). Flows and hosts are formatted through their records, so JSON lines and every
+ * other sink follow the one field registry (fields.c). */
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "flow/flow.h"
-#include "host/host.h"
+#include "export/export_int.h"
 #include "ntopcore/error.h"
-#include "ntopcore/export.h"
-#include "ntopcore/l7.h"
+#include "util/util.h"
 
-/* snprintf-style appender: keeps counting the needed length after the buffer is full. */
-typedef struct jbuf {
-    char *buf;
-    size_t cap, len;
-    int ids;     /* numeric keys */
-    int first;
-} jbuf;
+void ntc__sbuf_free(ntc__sbuf *s)
+{
+    if (s->grow && s->buf != s->stack)
+        free(s->buf);
+    s->buf = s->stack;
+    s->cap = s->stack ? s->cap : 0;
+}
 
-static void jraw(jbuf *j, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void jraw(jbuf *j, const char *fmt, ...)
+/* Room for `need` more bytes plus a NUL (growing mode); 0 when it cannot be had. */
+static int sbuf_reserve(ntc__sbuf *s, size_t need)
+{
+    if (s->len + need < s->cap)
+        return 1;
+    if (!s->grow || s->oom)
+        return 0;
+    size_t cap = s->cap ? s->cap : 256;
+    while (cap <= s->len + need)
+        cap *= 2;
+    char *b = s->buf != s->stack ? realloc(s->buf, cap) : malloc(cap);
+    if (!b) {
+        s->oom = 1;
+        return 0;
+    }
+    if (s->buf == s->stack && s->len)
+        memcpy(b, s->buf, s->len);
+    s->buf = b;
+    s->cap = cap;
+    return 1;
+}
+
+void ntc__sbuf_put(ntc__sbuf *s, const char *p, size_t n)
+{
+    if (sbuf_reserve(s, n)) {
+        memcpy(s->buf + s->len, p, n);
+    } else if (!s->grow && s->len < s->cap) {
+        size_t room = s->cap - s->len;
+        memcpy(s->buf + s->len, p, n < room ? n : room);
+    } else if (s->grow) {
+        return; /* out of memory: oom is set */
+    }
+    s->len += n;
+}
+
+void ntc__sbuf_printf(ntc__sbuf *s, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    size_t room = j->len < j->cap ? j->cap - j->len : 0;
-    int n = vsnprintf(room ? j->buf + j->len : NULL, room, fmt, ap);
+    size_t room = s->len < s->cap ? s->cap - s->len : 0;
+    va_list ap2;
+    va_copy(ap2, ap);
+    int n = vsnprintf(room ? s->buf + s->len : NULL, room, fmt, ap);
     va_end(ap);
+    if (n > 0 && (size_t)n >= room && s->grow) {
+        if (sbuf_reserve(s, (size_t)n))
+            vsnprintf(s->buf + s->len, s->cap - s->len, fmt, ap2);
+        else
+            n = 0;
+    }
+    va_end(ap2);
     if (n > 0)
-        j->len += (size_t)n;
+        s->len += (size_t)n;
 }
 
-/* A key: the element id in NTC_JSON_NPROBE_IDS mode when it has one (id != 0), else the name
- * (ntopng's collector accepts both in one object). */
-static void jkey(jbuf *j, const char *name, int id)
+int ntc__sbuf_finish(ntc__sbuf *s)
 {
-    jraw(j, j->first ? "\"" : ",\"");
-    j->first = 0;
-    if (j->ids && id)
-        jraw(j, "%d\":", id);
-    else
-        jraw(j, "%s\":", name);
-}
-
-static void jnum(jbuf *j, const char *name, int id, uint64_t v)
-{
-    jkey(j, name, id);
-    jraw(j, "%" PRIu64, v);
+    if (s->cap)
+        s->buf[s->len < s->cap ? s->len : s->cap - 1] = 0;
+    return s->len > INT32_MAX ? INT32_MAX : (int)s->len;
 }
 
 static int utf8_cont(unsigned char c)
@@ -82,11 +114,11 @@ static size_t utf8_len(const unsigned char *p, size_t n)
 /* A JSON string. Traffic is hostile: the output stays valid JSON and valid UTF-8 (RFC 8259)
  * whatever the bytes — control characters are escaped, and each byte that is not part of a valid
  * UTF-8 sequence becomes U+FFFD. */
-static void jstr_value(jbuf *j, const char *s)
+void ntc__json_str(ntc__sbuf *j, const char *s, size_t n)
 {
-    jraw(j, "\"");
+    ntc__sbuf_put(j, "\"", 1);
     const unsigned char *p = (const unsigned char *)s;
-    size_t n = strlen(s), run = 0, i = 0;
+    size_t run = 0, i = 0;
     while (i < n) {
         unsigned char c = p[i];
         size_t l = (c >= 0x20 && c != '"' && c != '\\') ? utf8_len(p + i, n - i) : 0;
@@ -96,330 +128,113 @@ static void jstr_value(jbuf *j, const char *s)
             continue;
         }
         if (run)
-            jraw(j, "%.*s", (int)run, (const char *)p + i - run);
+            ntc__sbuf_put(j, (const char *)p + i - run, run);
         run = 0;
         if (c == '"' || c == '\\')
-            jraw(j, "\\%c", c);
+            ntc__sbuf_printf(j, "\\%c", c);
         else if (c < 0x20)
-            jraw(j, "\\u%04x", c);
+            ntc__sbuf_printf(j, "\\u%04x", c);
         else
-            jraw(j, "\\ufffd");
+            ntc__sbuf_put(j, "\\ufffd", 6);
         i++;
     }
     if (run)
-        jraw(j, "%.*s", (int)run, (const char *)p + n - run);
-    jraw(j, "\"");
+        ntc__sbuf_put(j, (const char *)p + n - run, run);
+    ntc__sbuf_put(j, "\"", 1);
 }
 
-static void jstr(jbuf *j, const char *name, int id, const char *s)
+void ntc__utf8_clean(ntc__sbuf *j, const char *s, size_t n)
 {
-    jkey(j, name, id);
-    jstr_value(j, s);
-}
-
-static void jaddr(jbuf *j, int ipv, const char *v4name, int v4id, const char *v6name, int v6id,
-                  const uint8_t *addr)
-{
-    char s[64];
-    ntc__addr_str(ipv, addr, s, sizeof(s));
-    if (ipv == 4)
-        jstr(j, v4name, v4id, s);
-    else
-        jstr(j, v6name, v6id, s);
-}
-
-static int jfinish(jbuf *j)
-{
-    jraw(j, "}");
-    if (j->cap)
-        j->buf[j->len < j->cap ? j->len : j->cap - 1] = 0;
-    return j->len > INT32_MAX ? INT32_MAX : (int)j->len;
-}
-
-/* ntop's private element ids are 57472 + n (PEN 35632). */
-#define NTOP_ID(n) (57472 + (n))
-
-/* Element ids of the metadata keys (0: none known, the name is used). */
-static const int meta_ids[NTC_META_COUNT] = {
-    [NTC_META_HTTP_METHOD] = NTOP_ID(360), [NTC_META_HTTP_URL] = NTOP_ID(180),
-    [NTC_META_HTTP_HOST] = NTOP_ID(361), [NTC_META_HTTP_USER_AGENT] = NTOP_ID(183),
-    [NTC_META_HTTP_RET_CODE] = NTOP_ID(181), [NTC_META_DNS_QUERY] = NTOP_ID(205),
-    [NTC_META_DNS_QUERY_TYPE] = NTOP_ID(207), [NTC_META_DNS_RET_CODE] = NTOP_ID(208),
-    [NTC_META_TLS_SERVER_NAME] = NTOP_ID(188)};
-
-static int meta_is_number(int key)
-{
-    return key == NTC_META_HTTP_RET_CODE || key == NTC_META_DNS_QUERY_TYPE ||
-           key == NTC_META_DNS_RET_CODE || key == NTC_META_TLS_NOT_BEFORE ||
-           key == NTC_META_TLS_NOT_AFTER;
-}
-
-static void json_l7(jbuf *j, const ntc_flow *flow)
-{
-    ntc_flow_l7 l = {.size = sizeof(l)};
-    ntc_flow_get_l7(flow, &l);
-    if (l.how == NTC_L7_OFF)
-        return;
-    char buf[96];
-    if (l.master)
-        snprintf(buf, sizeof(buf), "%u.%u", l.master, l.app);
-    else
-        snprintf(buf, sizeof(buf), "%u", l.app);
-    jstr(j, "L7_PROTO", NTOP_ID(118), buf);
-    ntc_flow_l7_name(flow, buf, sizeof(buf));
-    jstr(j, "L7_PROTO_NAME", NTOP_ID(119), buf);
-    const char *s = ntc_l7_category_name(l.category);
-    jstr(j, "L7_PROTO_CATEGORY", 0, s ? s : "");
-    s = ntc_l7_breed_name(l.breed);
-    jstr(j, "L7_PROTO_BREED", 0, s ? s : "");
-    jstr(j, "L7_DETECTION", 0, ntc_l7_how_name(l.how));
-    if (l.risk) {
-        jnum(j, "L7_PROTO_RISK", NTOP_ID(509), l.risk);
-        jkey(j, "L7_PROTO_RISK_NAME", 0);
-        jraw(j, "\"");
-        int n = 0;
-        for (unsigned b = 0; b < 64; b++) {
-            const char *rn = (l.risk >> b) & 1 ? ntc_l7_risk_name(b) : NULL;
-            if (rn)
-                jraw(j, "%s%s", n++ ? "," : "", rn);
+    const unsigned char *p = (const unsigned char *)s;
+    size_t run = 0, i = 0;
+    while (i < n) {
+        size_t l = utf8_len(p + i, n - i);
+        if (l) {
+            i += l;
+            run += l;
+            continue;
         }
-        jraw(j, "\"");
-        jnum(j, "L7_RISK_SCORE", 0, l.risk_score);
+        if (run)
+            ntc__sbuf_put(j, (const char *)p + i - run, run);
+        run = 0;
+        ntc__sbuf_put(j, "\xef\xbf\xbd", 3); /* U+FFFD */
+        i++;
     }
-    for (int k = 0; k < NTC_META_COUNT; k++) {
-        const char *v = ntc_flow_meta(flow, k);
-        if (!v)
-            continue;
-        if (meta_is_number(k)) {
-            jnum(j, ntc_meta_name(k), meta_ids[k], strtoull(v, NULL, 10));
-        } else {
-            jstr(j, ntc_meta_name(k), meta_ids[k], v);
-        }
-    }
+    if (run)
+        ntc__sbuf_put(j, (const char *)p + n - run, run);
 }
 
-/* Milliseconds from microseconds, as a JSON number with 3 decimals. */
-static void jms(jbuf *j, const char *name, int id, uint64_t us)
+void ntc__record_json(const ntc_record *r, unsigned flags, ntc__sbuf *s)
 {
-    jkey(j, name, id);
-    jraw(j, "%" PRIu64 ".%03u", us / 1000, (unsigned)(us % 1000));
+    size_t n;
+    const ntc__field_def *defs = ntc__registry(r->kind, &n);
+    int ids = (flags & NTC_JSON_NPROBE_IDS) != 0, first = 1;
+    ntc__sbuf_put(s, "{", 1);
+    for (size_t i = 0; i < n && i < r->nfields; i++) {
+        if (!r->slot[i])
+            continue;
+        const ntc_field *f = &defs[i].pub;
+        const ntc__rval *v = &r->vals[r->slot[i] - 1];
+        /* The element id in ids mode when the field has one, else the name (ntopng's collector
+         * accepts both in one object). */
+        if (ids && f->nprobe_id)
+            ntc__sbuf_printf(s, "%s\"%" PRIu32 "\":", first ? "" : ",", f->nprobe_id);
+        else
+            ntc__sbuf_printf(s, "%s\"%s\":", first ? "" : ",", f->name);
+        first = 0;
+        if (f->type == NTC_FIELD_JSON)
+            ntc__sbuf_put(s, r->str + v->u, v->len);
+        else if (ntc__field_is_text(f->type))
+            ntc__json_str(s, r->str + v->u, v->len);
+        else if (f->type == NTC_FIELD_FLOAT)
+            ntc__sbuf_printf(s, "%.*f", f->decimals, ntc__u2f(v->u));
+        else
+            ntc__sbuf_printf(s, "%" PRIu64, v->u);
+    }
+    ntc__sbuf_put(s, "}", 1);
 }
 
-static void jdbl(jbuf *j, const char *name, int id, double v, int decimals)
+NTC_EXPORT int ntc_record_format_json(const ntc_record *rec, unsigned flags, char *buf,
+                                      size_t bufsize)
 {
-    jkey(j, name, id);
-    jraw(j, "%.*f", decimals, v);
-}
-
-/* Flow analytics (flow.analytics): TCP health, latency, throughput, state, statistics. */
-static void json_analytics(jbuf *j, const ntc_flow *flow, const ntc_flow_info *f)
-{
-    ntc_flow_analytics a = {.size = sizeof(a)};
-    if (ntc_flow_get_analytics(flow, &a) != 0 || !a.available)
-        return;
-    jstr(j, "FLOW_STATE", 0, ntc_flow_state_text(flow));
-    if (f->l4_proto == 6 || f->l4_proto == 17)
-        jstr(j, "CONN_STATE", 0, ntc_conn_state_name(a.conn_state));
-    if (f->l4_proto == 6)
-        jstr(j, "CONN_HISTORY", 0, a.history);
-    if (a.community_id[0])
-        jstr(j, "COMMUNITY_ID", 0, a.community_id);
-    if (f->l4_proto == 6) {
-        jnum(j, "RETRANSMITTED_IN_PKTS", NTOP_ID(109), a.retransmissions[0]);
-        jnum(j, "RETRANSMITTED_OUT_PKTS", NTOP_ID(110), a.retransmissions[1]);
-        jnum(j, "OOORDER_IN_PKTS", NTOP_ID(111), a.out_of_order[0]);
-        jnum(j, "OOORDER_OUT_PKTS", NTOP_ID(112), a.out_of_order[1]);
-        jnum(j, "TCP_LOST_IN_PKTS", 0, a.lost_segments[0]);
-        jnum(j, "TCP_LOST_OUT_PKTS", 0, a.lost_segments[1]);
-        jnum(j, "TCP_ZERO_WINDOW_IN_PKTS", 0, a.zero_windows[0]);
-        jnum(j, "TCP_ZERO_WINDOW_OUT_PKTS", 0, a.zero_windows[1]);
-        jnum(j, "TCP_KEEPALIVE_IN_PKTS", 0, a.keepalives[0]);
-        jnum(j, "TCP_KEEPALIVE_OUT_PKTS", 0, a.keepalives[1]);
-        jnum(j, "TCP_DUP_ACK_IN_PKTS", 0, a.duplicate_acks[0]);
-        jnum(j, "TCP_DUP_ACK_OUT_PKTS", 0, a.duplicate_acks[1]);
-        if (a.client_nw_latency_us)
-            jms(j, "CLIENT_NW_LATENCY_MS", NTOP_ID(123), a.client_nw_latency_us);
-        if (a.server_nw_latency_us)
-            jms(j, "SERVER_NW_LATENCY_MS", NTOP_ID(124), a.server_nw_latency_us);
-        if (a.tls_handshake_us)
-            jms(j, "TLS_HANDSHAKE_MS", 0, a.tls_handshake_us);
-    }
-    if (a.appl_latency_us)
-        jms(j, "APPL_LATENCY_MS", NTOP_ID(125), a.appl_latency_us);
-    uint32_t lmax = NTC__MAX(a.len_max[0], a.len_max[1]);
-    uint32_t lmin = f->cli2srv_packets && f->srv2cli_packets ? NTC__MIN(a.len_min[0], a.len_min[1])
-                    : f->cli2srv_packets                     ? a.len_min[0]
-                                                             : a.len_min[1];
-    jnum(j, "LONGEST_FLOW_PKT", NTOP_ID(107), lmax);
-    jnum(j, "SHORTEST_FLOW_PKT", NTOP_ID(108), lmin);
-    double dur = (double)(f->last_us - f->first_us) / 1e6;
-    static const char *const pre[2] = {"SRC_TO_DST_", "DST_TO_SRC_"};
-    static const int max_id[2] = {NTOP_ID(82), NTOP_ID(85)}, avg_id[2] = {NTOP_ID(84), NTOP_ID(87)};
-    uint64_t bytes[2] = {f->cli2srv_bytes, f->srv2cli_bytes};
-    uint64_t pkts[2] = {f->cli2srv_packets, f->srv2cli_packets};
-    char name[64];
-    for (int d = 0; d < 2; d++) {
-#define NAME(suffix) (snprintf(name, sizeof(name), "%s%s", pre[d], suffix), name)
-        jdbl(j, NAME("MAX_THROUGHPUT"), max_id[d], a.peak_bps[d], 0);
-        jdbl(j, NAME("AVG_THROUGHPUT"), avg_id[d], dur > 0 ? (double)bytes[d] * 8.0 / dur : 0, 0);
-        if (!pkts[d])
-            continue;
-        jnum(j, NAME("PKT_LEN_MIN"), 0, a.len_min[d]);
-        jnum(j, NAME("PKT_LEN_MAX"), 0, a.len_max[d]);
-        jdbl(j, NAME("PKT_LEN_AVG"), 0, a.len_mean[d], 1);
-        jdbl(j, NAME("PKT_LEN_STDDEV"), 0, a.len_stddev[d], 1);
-        if (pkts[d] < 2)
-            continue;
-        jms(j, NAME("IAT_MIN_MS"), 0, a.iat_min_us[d]);
-        jms(j, NAME("IAT_MAX_MS"), 0, a.iat_max_us[d]);
-        jdbl(j, NAME("IAT_AVG_MS"), 0, a.iat_mean_us[d] / 1000.0, 3);
-        jdbl(j, NAME("IAT_STDDEV_MS"), 0, a.iat_stddev_us[d] / 1000.0, 3);
-#undef NAME
-    }
-    ntc_packet_sample ps[64];
-    size_t n = ntc_flow_first_packets(flow, ps, sizeof(ps) / sizeof(ps[0]));
-    if (n) {
-        jkey(j, "FIRST_PKTS_DIR", 0);
-        for (size_t i = 0; i < n; i++)
-            jraw(j, "%s%u", i ? "," : "[", ps[i].direction);
-        jraw(j, "]");
-        jkey(j, "FIRST_PKTS_LEN", 0);
-        for (size_t i = 0; i < n; i++)
-            jraw(j, "%s%u", i ? "," : "[", ps[i].ip_len);
-        jraw(j, "]");
-        jkey(j, "FIRST_PKTS_IAT_MS", 0);
-        for (size_t i = 0; i < n; i++)
-            jraw(j, "%s%u.%03u", i ? "," : "[", ps[i].iat_us / 1000, ps[i].iat_us % 1000);
-        jraw(j, "]");
-    }
+    if (!rec || (!buf && bufsize))
+        return NTC_EINVAL;
+    ntc__sbuf s = ntc__sbuf_fixed(buf, bufsize);
+    ntc__record_json(rec, flags, &s);
+    return ntc__sbuf_finish(&s);
 }
 
 NTC_EXPORT int ntc_flow_format_json(const ntc_flow *flow, unsigned flags, char *buf, size_t bufsize)
 {
     if (!flow || (!buf && bufsize))
         return NTC_EINVAL;
-    ntc_flow_info f = {.size = sizeof(f)};
-    ntc_flow_get_info(flow, &f);
-    jbuf j = {buf, bufsize, 0, (flags & NTC_JSON_NPROBE_IDS) != 0, 1};
-    jraw(&j, "{");
-    jaddr(&j, f.ip_version, "IPV4_SRC_ADDR", 8, "IPV6_SRC_ADDR", 27, f.cli_addr);
-    jaddr(&j, f.ip_version, "IPV4_DST_ADDR", 12, "IPV6_DST_ADDR", 28, f.srv_addr);
-    jnum(&j, "L4_SRC_PORT", 7, f.cli_port);
-    jnum(&j, "L4_DST_PORT", 11, f.srv_port);
-    jnum(&j, "PROTOCOL", 4, f.l4_proto);
-    jnum(&j, "IP_PROTOCOL_VERSION", 60, f.ip_version);
-    jnum(&j, "SRC_VLAN", 58, f.vlan);
-    jnum(&j, "IN_PKTS", 2, f.cli2srv_packets);
-    jnum(&j, "IN_BYTES", 1, f.cli2srv_bytes);
-    jnum(&j, "OUT_PKTS", 24, f.srv2cli_packets);
-    jnum(&j, "OUT_BYTES", 23, f.srv2cli_bytes);
-    jnum(&j, "FIRST_SWITCHED", 22, f.first_us / 1000000);
-    jnum(&j, "LAST_SWITCHED", 21, f.last_us / 1000000);
-    jnum(&j, "FLOW_START_MILLISECONDS", 152, f.first_us / 1000);
-    jnum(&j, "FLOW_END_MILLISECONDS", 153, f.last_us / 1000);
-    if (f.l4_proto == 6) {
-        jnum(&j, "TCP_FLAGS", 6, (uint64_t)(f.cli_tcp_flags | f.srv_tcp_flags));
-        jnum(&j, "CLIENT_TCP_FLAGS", NTOP_ID(78), f.cli_tcp_flags);
-        jnum(&j, "SERVER_TCP_FLAGS", NTOP_ID(79), f.srv_tcp_flags);
-    }
-    json_l7(&j, flow);
-    json_analytics(&j, flow, &f);
-    return jfinish(&j);
+    ntc_record *r;
+    int rc = ntc_record_from_flow(flow, &r);
+    if (rc)
+        return rc;
+    rc = ntc_record_format_json(r, flags, buf, bufsize);
+    ntc_record_release(r);
+    return rc;
 }
 
 NTC_EXPORT int ntc_host_format_json(const ntc_host *host, unsigned flags, char *buf, size_t bufsize)
 {
     if (!host || (!buf && bufsize))
         return NTC_EINVAL;
-    ntc_host_info h = {.size = sizeof(h)};
-    ntc_host_get_info(host, &h);
-    /* Hosts have no standard element ids: ids mode uses the names too. */
-    (void)flags;
-    jbuf j = {buf, bufsize, 0, 0, 1};
-    char s[64];
-    jraw(&j, "{");
-    jstr(&j, "IP_ADDR", 0, ntc__addr_str(h.ip_version, h.addr, s, sizeof(s)));
-    jnum(&j, "IP_PROTOCOL_VERSION", 0, h.ip_version);
-    jnum(&j, "VLAN", 0, h.vlan);
-    jnum(&j, "IS_LOCAL", 0, h.is_local);
-    jnum(&j, "IS_SYSTEM", 0, h.is_system);
-    if (h.has_mac) {
-        snprintf(s, sizeof(s), "%02x:%02x:%02x:%02x:%02x:%02x", h.mac[0], h.mac[1], h.mac[2],
-                 h.mac[3], h.mac[4], h.mac[5]);
-        jstr(&j, "MAC", 0, s);
-    }
-    jnum(&j, "PKTS_SENT", 0, h.packets_sent);
-    jnum(&j, "BYTES_SENT", 0, h.bytes_sent);
-    jnum(&j, "PKTS_RCVD", 0, h.packets_rcvd);
-    jnum(&j, "BYTES_RCVD", 0, h.bytes_rcvd);
-    jnum(&j, "FIRST_SEEN", 0, h.first_us / 1000000);
-    jnum(&j, "LAST_SEEN", 0, h.last_us / 1000000);
-    jnum(&j, "ACTIVE_FLOWS_AS_CLIENT", 0, h.active_flows_as_client);
-    jnum(&j, "ACTIVE_FLOWS_AS_SERVER", 0, h.active_flows_as_server);
-    jnum(&j, "TOTAL_FLOWS_AS_CLIENT", 0, h.total_flows_as_client);
-    jnum(&j, "TOTAL_FLOWS_AS_SERVER", 0, h.total_flows_as_server);
-    const char *name = ntc_host_name(host);
-    if (name)
-        jstr(&j, "NAME", 0, name);
-    if (h.is_local) {
-        /* Local hosts: traffic leaving/entering the local networks, peak throughput, and the
-         * TCP health of what they sent and received (flow analytics). */
-        jnum(&j, "UPLOAD_BYTES", 0, h.upload_bytes);
-        jnum(&j, "DOWNLOAD_BYTES", 0, h.download_bytes);
-        jdbl(&j, "PEAK_BPS_SENT", 0, h.peak_bps[0], 0);
-        jdbl(&j, "PEAK_BPS_RCVD", 0, h.peak_bps[1], 0);
-        static const char *const sfx[2] = {"SENT", "RCVD"};
-        char key[48];
-        for (int d = 0; d < 2; d++) {
-            snprintf(key, sizeof(key), "TCP_RETRANSMITTED_PKTS_%s", sfx[d]);
-            jnum(&j, key, 0, h.tcp_retransmissions[d]);
-            snprintf(key, sizeof(key), "TCP_OOORDER_PKTS_%s", sfx[d]);
-            jnum(&j, key, 0, h.tcp_out_of_order[d]);
-            snprintf(key, sizeof(key), "TCP_LOST_PKTS_%s", sfx[d]);
-            jnum(&j, key, 0, h.tcp_lost_segments[d]);
-            snprintf(key, sizeof(key), "TCP_ZERO_WINDOW_PKTS_%s", sfx[d]);
-            jnum(&j, key, 0, h.tcp_zero_windows[d]);
-            snprintf(key, sizeof(key), "TCP_KEEPALIVE_PKTS_%s", sfx[d]);
-            jnum(&j, key, 0, h.tcp_keepalives[d]);
-        }
-    }
-    size_t napps = ntc_host_app_count(host);
-    if (napps) {
-        /* Local hosts: traffic per application, from the host's side. */
-        jkey(&j, "APPS", 0);
-        jraw(&j, "[");
-        for (size_t i = 0; i < napps; i++) {
-            ntc_app_stats a = {.size = sizeof(a)};
-            ntc_host_get_app(host, i, &a);
-            const char *an = ntc_l7_app_name(a.id);
-            char idbuf[16];
-            if (!an) {
-                snprintf(idbuf, sizeof(idbuf), "%u", a.id);
-                an = idbuf;
-            }
-            jraw(&j, "%s{", i ? "," : "");
-            j.first = 1;
-            jstr(&j, "L7_PROTO_NAME", 0, an);
-            jnum(&j, "FLOWS", 0, a.flows);
-            jnum(&j, "PKTS_SENT", 0, a.cli2srv_packets);
-            jnum(&j, "BYTES_SENT", 0, a.cli2srv_bytes);
-            jnum(&j, "PKTS_RCVD", 0, a.srv2cli_packets);
-            jnum(&j, "BYTES_RCVD", 0, a.srv2cli_bytes);
-            jraw(&j, "}");
-        }
-        jraw(&j, "]");
-        j.first = 0;
-    }
-    return jfinish(&j);
+    ntc_record *r;
+    int rc = ntc_record_from_host(host, &r);
+    if (rc)
+        return rc;
+    rc = ntc_record_format_json(r, flags, buf, bufsize);
+    ntc_record_release(r);
+    return rc;
 }
 
 NTC_EXPORT int ntc_json_string(const char *s, char *buf, size_t bufsize)
 {
     if (!s || (!buf && bufsize))
         return NTC_EINVAL;
-    jbuf j = {buf, bufsize, 0, 0, 1};
-    jstr_value(&j, s);
-    if (j.cap)
-        j.buf[j.len < j.cap ? j.len : j.cap - 1] = 0;
-    return j.len > INT32_MAX ? INT32_MAX : (int)j.len;
+    ntc__sbuf j = ntc__sbuf_fixed(buf, bufsize);
+    ntc__json_str(&j, s, strlen(s));
+    return ntc__sbuf_finish(&j);
 }

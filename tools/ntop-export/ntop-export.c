@@ -1,4 +1,6 @@
-/* ntop-export: read packets (files or live), print flows, hosts or alerts as JSON lines. */
+/* ntop-export: read packets (files or live), write flows, hosts, applications or alerts to outputs
+ * chosen by URI (JSON lines, CSV, SQLite, ClickHouse, Elasticsearch) through the library's
+ * exporter. */
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -10,96 +12,79 @@
 
 enum { OPT_WHAT = CLI_OPT_TOOL_BASE, OPT_FORMAT };
 
+#define MAX_OUTPUTS 16
+
+/* What goes to the outputs (--what, a comma-separated list). */
+enum { W_FLOWS = 1, W_HOSTS = 2, W_APPS = 4, W_CATEGORIES = 8, W_ALERTS = 16 };
+
 typedef struct export_ctx {
-    FILE *out;
-    const char *out_name;
-    int what_hosts;
-    int what_apps;      /* 1 applications, 2 categories */
-    int what_alerts;
-    unsigned json_flags;
-    char *buf;
-    size_t buflen;
-    int write_error;
+    ntc_exporter *ex;
+    unsigned what;
+    int verbose;
 } export_ctx;
 
 static void usage(FILE *out)
 {
     fprintf(out,
-            "Usage: ntop-export [-r FILE]... [-i IFACE]... [-m NETS] [-c COUNT] [-o URI]\n"
-            "                   [--what flows|hosts|apps|categories|alerts]\n"
+            "Usage: ntop-export [-r FILE]... [-i IFACE]... [-m NETS] [-c COUNT] [-o URI]...\n"
+            "                   [--what flows|hosts|apps|categories|alerts[,...]]\n"
             "                   [--format names|nprobe]\n"
             "                   [--config FILE] [--set KEY=VALUE]... [-q] [-v] [EXPRESSION]\n"
-            "Read packets from capture files or live interfaces and write one JSON object per\n"
-            "flow when it ends (idle, evicted, active timeout) and for every flow left at the end.\n"
+            "Read packets from capture files or live interfaces and write one record per flow when\n"
+            "it ends (idle, evicted, active timeout) and for every flow left at the end, to every\n"
+            "output.\n"
             "\n"
             "  -r FILE          read a pcap/pcapng file (repeatable; files are merged in time order)\n"
             "  -i IFACE         capture live on IFACE (repeatable; needs root or CAP_NET_RAW)\n"
             "  -m NETS          local networks, comma-separated CIDR (adds to host.local_networks)\n"
             "  -c COUNT         stop after COUNT packets\n"
-            "  -o URI           output: jsonl:PATH or jsonl:- for stdout (default jsonl:-)\n"
+            "  -o URI           output (repeatable; default jsonl:-):\n"
+            "                     jsonl:PATH, jsonl:- (stdout)   JSON lines\n"
+            "                     csv:PATH                       CSV with a header line\n"
+            "                     sqlite:PATH                    SQLite database (WAL)\n"
+            "                     clickhouse:http://HOST:PORT/?table=NAME\n"
+            "                     es:http://HOST:PORT/_bulk?index=ntop-%%Y.%%m.%%d\n"
+            "                   options after '?', '&'-separated: queue=N, batch=N, flush_ms=N;\n"
+            "                   files rotate_mb=N, rotate_s=N; sqlite retention_s=N, max_mb=N\n"
             "  --what WHAT      flows (default); hosts (when purged and at the end); apps or\n"
             "                   categories (the interface's traffic per application or category,\n"
             "                   at the end); alerts (each alert as it is raised: engaged, released,\n"
             "                   or a flow event; alert.* keys configure them, SIGHUP re-reads\n"
-            "                   alert.rules_file)\n"
+            "                   alert.rules_file); several, comma-separated, for databases\n"
             "  --format FMT     names: nProbe field names (default); nprobe: numeric element ids\n"
+            "                   (JSON lines outputs)\n"
             "  --config FILE    read KEY = VALUE settings\n"
             "  --set KEY=VALUE  set one configuration key (see below)\n"
             "  --list-config    print the configuration keys and exit\n"
             "  -q               no progress or summary on stderr\n"
-            "  -v               print a summary of the interface counters on stderr at the end\n"
+            "  -v               print a summary of the interface counters and of each output on\n"
+            "                   stderr at the end\n"
             "  --help, --version\n"
             "  EXPRESSION       a BPF filter (tcpdump syntax) applied to every source\n"
             "\n"
-            "Exit status: 0 success, 1 runtime error (unreadable or corrupt input, write error),\n"
-            "2 usage error.\n\n");
+            "SIGINT or SIGTERM end the capture; every output is then flushed (within 5 s).\n"
+            "Exit status: 0 success, 1 runtime error (unreadable or corrupt input, an output that\n"
+            "could not be written or dropped records), 2 usage error.\n\n");
     cli_print_config_keys(out);
-}
-
-static void emit(export_ctx *x, int len)
-{
-    if (len < 0)
-        return;
-    if (fwrite(x->buf, 1, (size_t)len, x->out) != (size_t)len || fputc('\n', x->out) == EOF)
-        x->write_error = errno ? errno : EIO;
-}
-
-static int ensure(export_ctx *x, int need)
-{
-    if (need < 0)
-        return -1;
-    if ((size_t)need < x->buflen)
-        return 0;
-    size_t n = (size_t)need + 1;
-    char *b = realloc(x->buf, n);
-    if (!b)
-        return -1;
-    x->buf = b;
-    x->buflen = n;
-    return 1;
 }
 
 static void on_flow(void *user, const ntc_flow *f, ntc_flow_end_reason why)
 {
     export_ctx *x = user;
     (void)why;
-    if (x->what_hosts || x->what_apps || x->what_alerts)
-        return;
-    int n = ntc_flow_format_json(f, x->json_flags, x->buf, x->buflen);
-    if (ensure(x, n) > 0)
-        n = ntc_flow_format_json(f, x->json_flags, x->buf, x->buflen);
-    emit(x, n);
+    if (x->what & W_FLOWS)
+        ntc_exporter_flow(x->ex, f);
 }
 
+/* Alerts go to the outputs as records too (tables "alerts" in databases). */
 static void on_alert(void *user, const ntc_alert *a)
 {
     export_ctx *x = user;
-    if (!x->what_alerts)
+    ntc_record *rec;
+    if (!(x->what & W_ALERTS) || ntc_record_from_alert(a, &rec) != 0)
         return;
-    int n = ntc_alert_format_json(a, x->buf, x->buflen);
-    if (ensure(x, n) > 0)
-        n = ntc_alert_format_json(a, x->buf, x->buflen);
-    emit(x, n);
+    ntc_exporter_push(x->ex, rec);
+    ntc_record_release(rec);
 }
 
 /* SIGHUP: re-read the alert rules (the engine does it at its next tick). */
@@ -115,52 +100,71 @@ static void on_sighup(int sig)
 static void on_host(void *user, const ntc_host *h)
 {
     export_ctx *x = user;
-    if (!x->what_hosts)
-        return;
-    int n = ntc_host_format_json(h, x->json_flags, x->buf, x->buflen);
-    if (ensure(x, n) > 0)
-        n = ntc_host_format_json(h, x->json_flags, x->buf, x->buflen);
-    emit(x, n);
+    if (x->what & W_HOSTS)
+        ntc_exporter_host(x->ex, h);
 }
 
-typedef struct app_print {
+typedef struct app_push {
     export_ctx *x;
     ntc_engine *eng;
-    uint64_t total_bytes;
+    uint64_t total_bytes, time_us;
     int categories;
-} app_print;
+} app_push;
 
 static int sum_app(void *user, const ntc_app_stats *st)
 {
-    app_print *a = user;
+    app_push *a = user;
     a->total_bytes += st->cli2srv_bytes + st->srv2cli_bytes;
     return 0;
 }
 
-static int print_app(void *user, const ntc_app_stats *st)
+static int push_app(void *user, const ntc_app_stats *st)
 {
-    app_print *a = user;
+    app_push *a = user;
     const char *name = a->categories ? ntc_l7_category_name(st->id) : ntc_engine_app_name(a->eng, st->id);
-    uint64_t bytes = st->cli2srv_bytes + st->srv2cli_bytes;
-    char esc[128];
-    size_t k = 0;
-    for (const char *p = name ? name : "?"; *p && k + 2 < sizeof(esc); p++) {
-        if (*p == '"' || *p == '\\')
-            esc[k++] = '\\';
-        esc[k++] = *p;
-    }
-    esc[k] = 0;
-    int n = fprintf(a->x->out,
-                    "{\"%s\":%u,\"%s\":\"%s\",\"FLOWS\":%" PRIu64 ",\"IN_PKTS\":%" PRIu64
-                    ",\"IN_BYTES\":%" PRIu64 ",\"OUT_PKTS\":%" PRIu64 ",\"OUT_BYTES\":%" PRIu64
-                    ",\"BYTES_PERCENT\":%.2f}\n",
-                    a->categories ? "L7_PROTO_CATEGORY_ID" : "L7_PROTO", st->id,
-                    a->categories ? "L7_PROTO_CATEGORY" : "L7_PROTO_NAME", esc, st->flows,
-                    st->cli2srv_packets, st->cli2srv_bytes, st->srv2cli_packets, st->srv2cli_bytes,
-                    a->total_bytes ? 100.0 * (double)bytes / (double)a->total_bytes : 0.0);
-    if (n < 0)
-        a->x->write_error = errno ? errno : EIO;
+    ntc_exporter_app(a->x->ex, a->categories ? NTC_RECORD_CATEGORY : NTC_RECORD_APP, st,
+                     name ? name : "?", a->total_bytes, a->time_us);
     return 0;
+}
+
+static void push_apps(export_ctx *x, ntc_engine *eng, int categories)
+{
+    ntc_iface_stats st = {.size = sizeof(st)};
+    ntc_engine_get_iface_stats(eng, &st);
+    app_push a = {x, eng, 0, st.last_us, categories};
+    ntc_engine_foreach_app(eng, categories, sum_app, &a);
+    ntc_engine_foreach_app(eng, categories, push_app, &a);
+}
+
+static void on_export_log(void *user, int level, const char *msg)
+{
+    export_ctx *x = user;
+    if (level <= NTC_LOG_WARNING || x->verbose)
+        fprintf(stderr, "ntop-export: %s\n", msg);
+}
+
+/* Parse --what: a comma-separated list. */
+static int parse_what(const char *arg, unsigned *what)
+{
+    static const struct { const char *name; unsigned bit; } names[] = {
+        {"flows", W_FLOWS}, {"hosts", W_HOSTS}, {"apps", W_APPS}, {"categories", W_CATEGORIES},
+        {"alerts", W_ALERTS}};
+    *what = 0;
+    const char *p = arg;
+    while (*p) {
+        size_t n = strcspn(p, ",");
+        unsigned bit = 0;
+        for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+            if (strlen(names[i].name) == n && strncmp(names[i].name, p, n) == 0)
+                bit = names[i].bit;
+        if (!bit)
+            return -1;
+        *what |= bit;
+        p += n;
+        if (*p == ',')
+            p++;
+    }
+    return *what ? 0 : -1;
 }
 
 static void on_log(void *user, ntc_log_level lvl, const char *msg)
@@ -170,11 +174,46 @@ static void on_log(void *user, ntc_log_level lvl, const char *msg)
         fprintf(stderr, "ntop-export: %s\n", msg);
 }
 
+/* The URI with format=nprobe added for JSON-lines outputs when --format nprobe was given. */
+static char *output_uri(const char *uri, int nprobe)
+{
+    int add = nprobe && strncmp(uri, "jsonl:", 6) == 0 && !strstr(uri, "format=");
+    size_t n = strlen(uri) + 32;
+    char *u = malloc(n);
+    if (u)
+        snprintf(u, n, "%s%s", uri, add ? (strchr(uri, '?') ? "&format=nprobe" : "?format=nprobe") : "");
+    return u;
+}
+
+/* Print each output's counters; returns 1 when an output lost records. */
+static int report_outputs(export_ctx *x, int verbose)
+{
+    int lost = 0;
+    for (size_t i = 0; i < ntc_exporter_sink_count(x->ex); i++) {
+        ntc_sink_stats st = {.size = sizeof(st)};
+        ntc_exporter_get_stats(x->ex, i, &st);
+        uint64_t dropped = st.dropped_full + st.dropped_error;
+        if (dropped)
+            lost = 1;
+        const char *uri = ntc_exporter_sink_uri(x->ex, i);
+        int shown = (int)strcspn(uri, "?"); /* options may hold a password */
+        if (dropped || verbose)
+            fprintf(stderr,
+                    "ntop-export: %.*s: %" PRIu64 " records written, %" PRIu64 " dropped (%" PRIu64
+                    " queue full, %" PRIu64 " write errors), %" PRIu64 " failed writes, %" PRIu64
+                    " reconnects\n",
+                    shown, uri, st.written, dropped, st.dropped_full,
+                    st.dropped_error, st.errors, st.reconnects);
+    }
+    return lost;
+}
+
 static int export_main(cli_common *cp, int argc, char **argv)
 {
     cli_common c = *cp;
-    export_ctx x = {.out = stdout, .out_name = "-"};
-    const char *uri = "jsonl:-";
+    export_ctx x = {.what = W_FLOWS};
+    const char *uris[MAX_OUTPUTS];
+    int nuris = 0, nprobe = 0;
     static const struct option longopts[] = {
         CLI_COMMON_LONGOPTS,
         {"what", required_argument, NULL, OPT_WHAT},
@@ -189,31 +228,24 @@ static int export_main(cli_common *cp, int argc, char **argv)
             continue;
         switch (opt) {
         case 'o':
-            uri = optarg;
+            if (nuris == MAX_OUTPUTS) {
+                fprintf(stderr, "ntop-export: too many -o options (at most %d)\n", MAX_OUTPUTS);
+                return CLI_EXIT_USAGE;
+            }
+            uris[nuris++] = optarg;
             break;
         case OPT_WHAT:
-            x.what_hosts = x.what_apps = x.what_alerts = 0;
-            if (strcmp(optarg, "flows") == 0)
-                x.what_hosts = 0;
-            else if (strcmp(optarg, "alerts") == 0)
-                x.what_alerts = 1;
-            else if (strcmp(optarg, "hosts") == 0)
-                x.what_hosts = 1;
-            else if (strcmp(optarg, "apps") == 0)
-                x.what_apps = 1;
-            else if (strcmp(optarg, "categories") == 0)
-                x.what_apps = 2;
-            else {
-                fprintf(stderr, "ntop-export: --what takes flows, hosts, apps, categories or alerts, "
-                        "not '%s'\n", optarg);
+            if (parse_what(optarg, &x.what)) {
+                fprintf(stderr, "ntop-export: --what takes flows, hosts, apps, categories or alerts (or a "
+                                "comma-separated list), not '%s'\n", optarg);
                 return CLI_EXIT_USAGE;
             }
             break;
         case OPT_FORMAT:
             if (strcmp(optarg, "names") == 0)
-                x.json_flags = 0;
+                nprobe = 0;
             else if (strcmp(optarg, "nprobe") == 0)
-                x.json_flags = NTC_JSON_NPROBE_IDS;
+                nprobe = 1;
             else {
                 fprintf(stderr, "ntop-export: --format takes names or nprobe, not '%s'\n", optarg);
                 return CLI_EXIT_USAGE;
@@ -230,33 +262,39 @@ static int export_main(cli_common *cp, int argc, char **argv)
     }
     if (cli_check_sources(&c))
         return CLI_EXIT_USAGE;
-    if (strncmp(uri, "jsonl:", 6) != 0) {
-        const char *colon = strchr(uri, ':');
-        fprintf(stderr, "ntop-export: -o %s: unsupported output (supported: jsonl:PATH, jsonl:-)%s\n",
-                uri, colon ? "" : "; outputs are URIs such as jsonl:flows.json");
-        return CLI_EXIT_USAGE;
+    if (nuris == 0)
+        uris[nuris++] = "jsonl:-";
+    int kinds = !!(x.what & W_FLOWS) + !!(x.what & W_HOSTS) + !!(x.what & W_APPS) +
+                !!(x.what & W_CATEGORIES) + !!(x.what & W_ALERTS);
+    for (int i = 0; i < nuris; i++) {
+        if (kinds > 1 && strncmp(uris[i], "csv:", 4) == 0) {
+            fprintf(stderr, "ntop-export: -o %s: a CSV file holds one kind of record; give one "
+                            "--what for it, or use sqlite:\n", uris[i]);
+            return CLI_EXIT_USAGE;
+        }
     }
-    x.out_name = uri + 6;
-    if (!*x.out_name) {
-        fprintf(stderr, "ntop-export: -o %s: missing path (use jsonl:- for stdout)\n", uri);
-        return CLI_EXIT_USAGE;
+    x.verbose = c.verbose && !c.quiet;
+    if (ntc_exporter_new(&x.ex)) {
+        fprintf(stderr, "ntop-export: out of memory\n");
+        return CLI_EXIT_RUNTIME;
+    }
+    ntc_exporter_set_log(x.ex, on_export_log, &x);
+    for (int i = 0; i < nuris; i++) {
+        char *u = output_uri(uris[i], nprobe);
+        int rc = u ? ntc_exporter_add(x.ex, u) : NTC_ENOMEM;
+        free(u);
+        if (rc < 0) {
+            fprintf(stderr, "ntop-export: -o %s\n", rc == NTC_ENOMEM ? "out of memory" : ntc_exporter_errmsg(x.ex));
+            ntc_exporter_free(x.ex);
+            return rc == NTC_EINVAL || rc == NTC_ENOTSUP ? CLI_EXIT_USAGE : CLI_EXIT_RUNTIME;
+        }
     }
 
     ntc_engine *eng;
     int rc = cli_open_engine(&c, &eng);
-    if (rc)
+    if (rc) {
+        ntc_exporter_free(x.ex);
         return rc;
-    if (strcmp(x.out_name, "-") != 0 && !(x.out = fopen(x.out_name, "w"))) {
-        fprintf(stderr, "ntop-export: cannot write %s: %s\n", x.out_name, strerror(errno));
-        ntc_engine_free(eng);
-        return CLI_EXIT_RUNTIME;
-    }
-    x.buflen = 2048;
-    x.buf = malloc(x.buflen);
-    if (!x.buf) {
-        fprintf(stderr, "ntop-export: out of memory\n");
-        ntc_engine_free(eng);
-        return CLI_EXIT_RUNTIME;
     }
     ntc_callbacks cb = {.version = NTC_CALLBACKS_VERSION, .flow_end = on_flow, .host_end = on_host,
                         .log = on_log, .alert = on_alert};
@@ -269,38 +307,29 @@ static int export_main(cli_common *cp, int argc, char **argv)
     sigaction(SIGHUP, &sa, NULL);
 
     int run_err = cli_run(&c, eng);
-    const char *err_text = run_err ? ntc_engine_errmsg(eng) : "";
-    char saved[600];
-    snprintf(saved, sizeof(saved), "%s", err_text);
     if (c.verbose && !c.quiet)
         cli_print_summary(stderr, eng); /* before the flush empties the tables */
     ntc_engine_flush(eng);
-    if (c.verbose && !c.quiet && x.what_alerts) {
+    g_reload_engine = NULL;
+    if (c.verbose && !c.quiet && (x.what & W_ALERTS)) {
         ntc_alert_stats as = {.size = sizeof(as)};
         ntc_engine_get_alert_stats(eng, &as);
         fprintf(stderr, "alerts %" PRIu64 " delivered, %" PRIu64 " held back by the rate limit, %"
                         PRIu64 " still engaged; detector state not kept (alert.track_max) %" PRIu64
                         "\n", as.delivered, as.suppressed, as.engaged, as.track_full);
     }
-    g_reload_engine = NULL;
-    if (x.what_apps) {
-        app_print a = {&x, eng, 0, x.what_apps == 2};
-        ntc_engine_foreach_app(eng, a.categories, sum_app, &a);
-        ntc_engine_foreach_app(eng, a.categories, print_app, &a);
-    }
+    if (x.what & W_APPS)
+        push_apps(&x, eng, 0);
+    if (x.what & W_CATEGORIES)
+        push_apps(&x, eng, 1);
     int status = CLI_EXIT_OK;
-    if (fflush(x.out) != 0 || x.write_error || (x.out != stdout && fclose(x.out) != 0)) {
-        fprintf(stderr, "ntop-export: write error on %s: %s\n", x.out_name,
-                strerror(x.write_error ? x.write_error : errno));
+    ntc_exporter_close(x.ex, 5000);
+    if (report_outputs(&x, c.verbose && !c.quiet))
         status = CLI_EXIT_RUNTIME;
-    }
-    if (run_err) {
-        /* Already reported through the log callback; the exit status says it too. */
-        (void)saved;
+    if (run_err) /* already reported through the log callback; the exit status says it too */
         status = CLI_EXIT_RUNTIME;
-    }
     ntc_engine_free(eng);
-    free(x.buf);
+    ntc_exporter_free(x.ex);
     *cp = c;
     return status;
 }
