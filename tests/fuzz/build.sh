@@ -41,7 +41,9 @@ if ! command -v "$CC" >/dev/null 2>&1; then
   exit 77
 fi
 
-targets=(fuzz_decode fuzz_engine fuzz_pcap_file fuzz_config)
+# Every tests/fuzz/fuzz_<what>.c is a target.
+targets=()
+for f in "$here"/fuzz_*.c; do t="$(basename "$f" .c)"; targets+=("$t"); done
 
 san="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
 cflags="-std=c11 -g -O1 -D_GNU_SOURCE -fvisibility=hidden $san
