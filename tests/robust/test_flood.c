@@ -1,4 +1,4 @@
-/* Flood: millions of packets with random 5-tuples (every one a new flow between two new hosts)
+/* Flood: two million packets with random 5-tuples (a million new flows between new hosts)
  * against the flow.max / host.max caps, fed with ntc_engine_ingest() (DPI off: the tables are
  * under test, not nDPI).
  *
@@ -22,7 +22,7 @@
  *               the same keys spread like any others.
  *
  * The test prints the time per packet over each tenth of the flood and per lookup in the collision
- * runs, for information: performance is asserted nowhere (bench/ measures it; bench/flood.sh runs
+ * runs, for information: performance is asserted nowhere (bench/ measures it; ntc-bench-flood runs
  * a larger flood in a release build). */
 #include <inttypes.h>
 #include <setjmp.h>
