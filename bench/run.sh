@@ -109,6 +109,5 @@ say "running: $BUILD/bench/ntc-bench $PCAP ${ARGS[*]}"
 load=$(cut -d' ' -f1 /proc/loadavg 2>/dev/null || echo 0)
 say "load average $load on $(nproc) cores (other work on the machine skews the figures)"
 "$BUILD/bench/ntc-bench" "$PCAP" "${ARGS[@]}"
-# DPI against nDPI's own reader, same file, same run (needs the tools; build them if missing).
-meson configure "$BUILD" -Dtools=true >/dev/null && ninja -C "$BUILD" tools/ntop-export >/dev/null
-"$SRC/bench/vs-ndpireader.sh" "$PCAP" "$BUILD/bench/ntc-bench" "$BUILD/tools/ntop-export"
+# The one table of DESIGN §5: bare loop, flows only, DPI, ndpiReader, same file, same run.
+NTC_BENCH_BUILD=$BUILD "$SRC/bench/compare.sh" "$PCAP"

@@ -670,6 +670,11 @@ NTC_EXPORT int ntc_engine_foreach_engaged_alert(ntc_engine *e,
     return 0;
 }
 
+uint64_t ntc__alert_memory(const ntc__alerts *a)
+{
+    return a ? a->mem + (uint64_t)a->nentries * sizeof(ntc__aent) : 0;
+}
+
 NTC_EXPORT int ntc_engine_get_alert_stats(const ntc_engine *e, ntc_alert_stats *out)
 {
     if (!e || !out || out->size < offsetof(ntc_alert_stats, delivered))
@@ -683,7 +688,7 @@ NTC_EXPORT int ntc_engine_get_alert_stats(const ntc_engine *e, ntc_alert_stats *
         s.queued = a->qcount;
         s.queue_dropped = a->queue_dropped;
         pthread_mutex_unlock(&a->qlock);
-        s.memory_bytes = a->mem + (uint64_t)a->nentries * sizeof(ntc__aent);
+        s.memory_bytes = ntc__alert_memory(a);
     }
     s.size = out->size;
     memcpy(out, &s, NTC__MIN(out->size, sizeof(s)));

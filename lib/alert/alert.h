@@ -155,6 +155,8 @@ typedef struct ntc__alerts ntc__alerts;
 int ntc__alert_new(struct ntc_engine *eng);
 /** Free it (waits up to alert.exec_timeout for running alert.exec commands). NULL is a no-op. */
 void ntc__alert_free(ntc__alerts *a);
+/** Memory the alert state holds now (tables, queue, engaged alerts). */
+uint64_t ntc__alert_memory(const ntc__alerts *a);
 
 /** A packet of flow f, direction dir (0 client to server), before it is accounted to the flow:
  * f still holds the state before this packet (f->pkts both 0 for a new flow). */

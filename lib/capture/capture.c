@@ -9,7 +9,12 @@
  * closes. Files are opened with our own FILE and a large stdio buffer, so reading costs one
  * read(2) per FILE_BUFSIZE bytes; nothing is allocated per packet.
  *
- * Live interfaces. pcap_create/pcap_activate in immediate, non-blocking mode. When no file is
+ * Live interfaces. pcap_create/pcap_activate, non-blocking, not in immediate mode: on Linux,
+ * immediate mode makes libpcap use a TPACKET_V2 ring of fixed slots of snaplen bytes each, so the
+ * default 2 MB buffer with a 65535-byte snaplen holds about 30 packets and a burst or a short stall
+ * drops packets at a few thousand packets a second (tests/robust live-rate). Without it, libpcap
+ * uses TPACKET_V3 blocks that hold packets at their captured size (tens of thousands of small
+ * packets in 2 MB); a block is handed over when full or after LIVE_TIMEOUT_MS. When no file is
  * open, ntc__capture_poll() waits with poll(2) on every live descriptor, then calls
  * pcap_dispatch() on the ready ones with what remains of the budget. A source whose last dispatch
  * filled its whole quota may hold more packets inside libpcap (a partly read ring block) without
@@ -60,7 +65,8 @@ enum {
 
 #define FILE_BUFSIZE (256u * 1024u)   /* stdio buffer of a capture file */
 #define LIVE_SNAPLEN_DEFAULT 262144
-#define LIVE_TIMEOUT_MS 100           /* libpcap read timeout (immediate mode makes it moot) */
+#define LIVE_TIMEOUT_MS 100           /* libpcap read timeout: the longest a quiet link's packets
+                                         * wait in a ring block before they are handed over */
 
 #if defined(__GNUC__) || defined(__clang__)
 #define NTC_PRINTF(f, a) __attribute__((format(printf, f, a)))
@@ -615,7 +621,7 @@ int ntc__capture_add_live(ntc__capture *cap, const char *ifname, const ntc__live
                                                             : opts->buffer_mb;
         (void)pcap_set_buffer_size(s->pcap, mb * 1024 * 1024);
     }
-    (void)pcap_set_immediate_mode(s->pcap, 1);
+    (void)pcap_set_immediate_mode(s->pcap, 0); /* see the top of the file */
     rc = pcap_activate(s->pcap);
     if (rc < 0) {
         const char *detail = pcap_geterr(s->pcap);

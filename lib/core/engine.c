@@ -234,6 +234,13 @@ static void giveup_idle(ntc_engine *e)
 
 /* ---- ticks ---- */
 
+/* The one-second boundary after `boundary`; UINT64_MAX (never a boundary) when it would not fit in
+ * 64 bits (a capture file can date packets in the last second of the 64-bit clock). */
+static uint64_t next_second(uint64_t boundary)
+{
+    return boundary <= UINT64_MAX - US_PER_S ? boundary + US_PER_S : UINT64_MAX;
+}
+
 static void fire_tick(ntc_engine *e, ntc_tick t)
 {
     if (e->cb.tick) {
@@ -258,7 +265,7 @@ static void on_tick(ntc_engine *e)
     e->tick_bytes = e->st.bytes;
     e->tick_packets = e->st.packets;
     e->last_tick_us = boundary;
-    e->next_tick_us = boundary + US_PER_S;
+    e->next_tick_us = next_second(boundary);
 
     uint64_t s = boundary / US_PER_S;
     expire_flows(e);
@@ -293,7 +300,7 @@ static void advance_clock(ntc_engine *e, uint64_t ts)
 {
     if (ts > e->now_us) {
         e->now_us = ts;
-        if (ts >= e->next_tick_us)
+        if (ts >= e->next_tick_us && e->next_tick_us != UINT64_MAX)
             on_tick(e);
     }
 }
@@ -302,7 +309,7 @@ static void advance_clock(ntc_engine *e, uint64_t ts)
 static void set_clock(ntc_engine *e, uint64_t ts)
 {
     e->now_us = ts;
-    e->next_tick_us = ts - ts % US_PER_S + US_PER_S;
+    e->next_tick_us = next_second(ts - ts % US_PER_S);
     e->last_tick_us = ts - ts % US_PER_S;
     e->tick_bytes = e->st.bytes;
     e->tick_packets = e->st.packets;
@@ -762,7 +769,8 @@ void ntc__engine_fill_stats(const ntc_engine *e, ntc_iface_stats *st)
     st->host_bytes = ntc__host_entry_bytes(0);
     st->flows_inspecting = e->inspecting;
     st->dpi_state_bytes = e->dpi ? ntc__dpi_state_bytes() : 0;
-    st->memory_bytes = (uint64_t)e->inspecting * st->dpi_state_bytes + e->flows.meta_bytes +
+    st->memory_bytes = ntc__alert_memory(e->alerts) +
+                       (uint64_t)e->inspecting * st->dpi_state_bytes + e->flows.meta_bytes +
                        e->hosts.extra_bytes +
                        (uint64_t)e->flows.count * (sizeof(struct ntc_flow) + e->flows.ana_size) +
                        ((uint64_t)e->flows.mask + 1) * sizeof(struct ntc_flow *) +

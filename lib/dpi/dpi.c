@@ -10,12 +10,15 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <ndpi/ndpi_api.h>
 
 #include "core/config_keys.h"
 #include "dpi/dpi.h"
 #include "dpi/l7_tables.h"
+#include "dpi/rules.h"
 #include "flow/flow.h"
 #include "ntopcore/error.h"
 #include "ntopcore/l7.h"
@@ -31,6 +34,9 @@ struct ntc__dpi {
     int guess;
 };
 
+/* Largest rule file read (dpi.protocols_file, dpi.categories_file). */
+#define RULES_MAX_BYTES (64 << 20)
+
 struct ntc__dpi_flow {
     struct ndpi_flow_struct nf;
 };
@@ -41,6 +47,101 @@ static int find_name(const char *const *table, size_t n, const char *name)
         if (table[i] && strcmp(table[i], name) == 0)
             return (int)i;
     return -1;
+}
+
+/* A category number nDPI knows (a name in its table). */
+static int category_ok(void *u, unsigned long id)
+{
+    ntc__dpi *d = u;
+    if (id >= NDPI_PROTOCOL_NUM_CATEGORIES)
+        return 0;
+    const char *name = ndpi_category_get_name(d->ndpi, (ndpi_protocol_category_t)id);
+    return name && name[0];
+}
+
+/* Read a rule file, check it line by line (rules.c: nDPI 4.2 trusts these files and crashes or
+ * hangs on some lines), and let nDPI load the checked, normalised text from a memory file (the
+ * file as given when memory files are not available). Errors name the key, the file and the line. */
+static int load_rules(ntc__dpi *d, int kind, const char *key, const char *path, char *err,
+                      size_t errlen)
+{
+    FILE *fp = fopen(path, "rb");
+    if (!fp) {
+        ntc__fmt(err, errlen, "%s: cannot read %s", key, path);
+        return NTC_EIO;
+    }
+    size_t len = 0, cap = 0;
+    char *text = NULL;
+    int rc = 0;
+    for (;;) {
+        if (len == cap) {
+            if (cap >= RULES_MAX_BYTES) {
+                ntc__fmt(err, errlen, "%s: %s is larger than %d MiB", key, path,
+                         RULES_MAX_BYTES >> 20);
+                rc = NTC_EFORMAT;
+                break;
+            }
+            cap = cap ? cap * 2 : 16384;
+            char *t = realloc(text, cap);
+            if (!t) {
+                ntc__fmt(err, errlen, "%s: out of memory reading %s", key, path);
+                rc = NTC_ENOMEM;
+                break;
+            }
+            text = t;
+        }
+        size_t n = fread(text + len, 1, cap - len, fp);
+        len += n;
+        if (n == 0) {
+            if (ferror(fp)) {
+                ntc__fmt(err, errlen, "%s: cannot read %s", key, path);
+                rc = NTC_EIO;
+            }
+            break;
+        }
+    }
+    fclose(fp);
+    char *norm = NULL;
+    size_t normlen = 0;
+    if (rc == 0) {
+        unsigned line = 0;
+        char why[256];
+        rc = ntc__rules_check(kind, text ? text : "", len, category_ok, d, &norm, &normlen, &line,
+                              why, sizeof(why));
+        if (rc == NTC_EFORMAT)
+            ntc__fmt(err, errlen, "%s: %s: line %u: %s", key, path, line, why);
+        else if (rc != 0)
+            ntc__fmt(err, errlen, "%s: %s: %s", key, path, why);
+    }
+    free(text);
+    if (rc != 0)
+        return rc;
+
+    char memname[64];
+    const char *load = path;
+    int fd = memfd_create("ntc-rules", MFD_CLOEXEC);
+    if (fd >= 0) {
+        size_t off = 0;
+        while (off < normlen) {
+            ssize_t w = write(fd, norm + off, normlen - off);
+            if (w <= 0)
+                break;
+            off += (size_t)w;
+        }
+        snprintf(memname, sizeof(memname), "/proc/self/fd/%d", fd);
+        if (off == normlen && access(memname, R_OK) == 0)
+            load = memname;
+    }
+    free(norm);
+    int bad = kind == NTC__RULES_PROTOCOLS ? ndpi_load_protocols_file(d->ndpi, load) != 0
+                                           : ndpi_load_categories_file(d->ndpi, load) < 0;
+    if (fd >= 0)
+        close(fd);
+    if (bad) {
+        ntc__fmt(err, errlen, "%s: %s was rejected by the classifier", key, path);
+        return NTC_EFORMAT;
+    }
+    return 0;
 }
 
 int ntc__dpi_new(ntc__dpi **out, const struct ntc_config *cfg, char *err, size_t errlen)
@@ -65,34 +166,12 @@ int ntc__dpi_new(ntc__dpi **out, const struct ntc_config *cfg, char *err, size_t
     int rc = 0;
     const char *protos = ntc__config_str(cfg, NTC__CFG_DPI_PROTOCOLS_FILE);
     const char *cats = ntc__config_str(cfg, NTC__CFG_DPI_CATEGORIES_FILE);
-    FILE *probe;
-    if (protos[0]) {
-        /* nDPI only says -1; check readability ourselves to give a useful message. */
-        if (!(probe = fopen(protos, "r"))) {
-            ntc__fmt(err, errlen, "dpi.protocols_file: cannot read %s", protos);
-            rc = NTC_EIO;
-            goto fail;
-        }
-        fclose(probe);
-        if (ndpi_load_protocols_file(d->ndpi, protos) != 0) {
-            ntc__fmt(err, errlen, "dpi.protocols_file: %s was rejected by the classifier", protos);
-            rc = NTC_EFORMAT;
-            goto fail;
-        }
-    }
-    if (cats[0]) {
-        if (!(probe = fopen(cats, "r"))) {
-            ntc__fmt(err, errlen, "dpi.categories_file: cannot read %s", cats);
-            rc = NTC_EIO;
-            goto fail;
-        }
-        fclose(probe);
-        if (ndpi_load_categories_file(d->ndpi, cats) < 0) {
-            ntc__fmt(err, errlen, "dpi.categories_file: %s was rejected by the classifier", cats);
-            rc = NTC_EFORMAT;
-            goto fail;
-        }
-    }
+    if (protos[0] &&
+        (rc = load_rules(d, NTC__RULES_PROTOCOLS, "dpi.protocols_file", protos, err, errlen)) != 0)
+        goto fail;
+    if (cats[0] &&
+        (rc = load_rules(d, NTC__RULES_CATEGORIES, "dpi.categories_file", cats, err, errlen)) != 0)
+        goto fail;
     /* ndpi_load_categories_file() already enabled the categories it loaded: enabling them again
      * after finalisation would replace them with an empty set (nDPI 4.2). */
     ndpi_finalize_initialization(d->ndpi);

@@ -14,7 +14,9 @@
 # Exit status: 0 built (or up to date), 77 when clang or its libFuzzer/ASan/UBSan runtimes are not
 # available (libclang-rt-NN-dev on Debian), 1 when compilation fails.
 # Environment: CC (default: clang), FUZZ_EXTRA_CFLAGS (appended), FUZZ_JOBS (parallel compiles),
-# FUZZ_NDPI_SRC (an nDPI source tree built with sanitizers, to link instead of the system libndpi).
+# FUZZ_NDPI_SRC (an nDPI source tree built with sanitizers, to link instead of the system libndpi),
+# FUZZ_PKGS (pkg-config packages the library needs; meson passes those of ntc_deps; default
+# "libndpi libpcap").
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -41,7 +43,9 @@ if ! command -v "$CC" >/dev/null 2>&1; then
   exit 77
 fi
 
-targets=(fuzz_decode fuzz_engine fuzz_pcap_file fuzz_config fuzz_rules)
+# Every tests/fuzz/fuzz_<what>.c is a target.
+targets=()
+for f in "$here"/fuzz_*.c; do t="$(basename "$f" .c)"; targets+=("$t"); done
 
 san="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
 cflags="-std=c11 -g -O1 -D_GNU_SOURCE -fvisibility=hidden $san
@@ -67,12 +71,16 @@ if ! "$CC" -fsanitize=fuzzer,address,undefined "$probe/p.c" -o "$probe/p" >"$pro
   exit 77
 fi
 
-if ! command -v pkg-config >/dev/null 2>&1 || ! pkg-config --exists libndpi libpcap; then
-  echo "fuzz: SKIP: pkg-config cannot find libndpi and libpcap"
+pkgs="${FUZZ_PKGS:-libndpi libpcap}"
+# shellcheck disable=SC2086
+if ! command -v pkg-config >/dev/null 2>&1 || ! pkg-config --exists $pkgs; then
+  echo "fuzz: SKIP: pkg-config cannot find $pkgs"
   exit 77
 fi
-dep_cflags="$(pkg-config --cflags libndpi libpcap)"
-dep_libs="$(pkg-config --libs libndpi libpcap) -lpthread -lm"
+# shellcheck disable=SC2086
+dep_cflags="$(pkg-config --cflags $pkgs)"
+# shellcheck disable=SC2086
+dep_libs="$(pkg-config --libs $pkgs) -lpthread -lm"
 # The system libndpi is not instrumented: the fuzzer gets no coverage from inside nDPI and ASan
 # sees only what passes through its interceptors (malloc/free, mem*/str*). FUZZ_NDPI_SRC names an
 # nDPI 4.2 source tree built with the same sanitizers (README.md): link its static library instead.
@@ -80,8 +88,11 @@ if [ -n "${FUZZ_NDPI_SRC:-}" ]; then
   [ -f "$FUZZ_NDPI_SRC/src/lib/libndpi.a" ] || { echo "fuzz: no $FUZZ_NDPI_SRC/src/lib/libndpi.a" >&2; exit 1; }
   mkdir -p "$out/ndpi-include"
   ln -sfn "$FUZZ_NDPI_SRC/src/include" "$out/ndpi-include/ndpi"
-  dep_cflags="-I$out/ndpi-include $(pkg-config --cflags libpcap)"
-  dep_libs="$FUZZ_NDPI_SRC/src/lib/libndpi.a $(pkg-config --libs libpcap libgcrypt 2>/dev/null || echo -lpcap -lgcrypt) -lpthread -lm"
+  others="$(printf '%s\n' $pkgs | grep -vx libndpi | tr '\n' ' ')"
+  # shellcheck disable=SC2086
+  dep_cflags="-I$out/ndpi-include $(pkg-config --cflags $others)"
+  # shellcheck disable=SC2086
+  dep_libs="$FUZZ_NDPI_SRC/src/lib/libndpi.a $(pkg-config --libs $others libgcrypt 2>/dev/null || echo -lpcap -lgcrypt) -lpthread -lm"
 fi
 
 # Up to date?

@@ -523,6 +523,60 @@ def config_pairs():
     }
 
 
+# ---- nDPI rule files (fuzz_dpi_files) ----------------------------------------------------------
+
+# The grammar of nDPI 4.2's example files (example/protos.txt, example/categories.txt), written
+# here from its documented format, with the hosts, ports and addresses fuzz_dpi_files' packets use.
+PROTOS_FULL = b"""#  Format:
+#  <tcp|udp>:<port>,<tcp|udp>:<port>,.....@<proto>
+
+tcp:81,tcp:8181@HTTP
+udp:5061-5062@SIP
+tcp:860,udp:860,tcp:3260,udp:3260@iSCSI
+tcp:3000@ntop
+
+host:"disneyplus.com",host:"cdn.registerdisney.go.com"@DisneyPlus
+host:"*.lvlt.dash.us.aiv-cdn.net.c.footprint.net"@AmazonVideo
+host:"api-global.netflix.com"@Netflix
+host:"www.example.com"@ExampleWeb
+
+ip:213.75.170.11/32:443@CustomProtocol
+ip:8.248.73.247:443@AmazonPrime
+ip:54.80.47.130@AmazonPrime
+ip:10.1.2.0/24@LabNet
+
+host_risk_mask:".home"=0
+ip_risk_mask:192.168.1.0/24=0
+trusted_issuer_dn:"CN=813845657003339838, O=Code42, OU=TEST, ST=MN, C=US"
+"""
+
+CATEGORIES_FULL = b"""#  Format: name\\tcategory_id
+internetbadguys.com\t100
+144.139.247.220\t100
+10.1.2.0/24\t101
+www.example.com\t5
+"""
+
+
+def dpi_files_input(flags, protos, cats=b""):
+    return bytes([flags]) + struct.pack("!H", len(protos)) + protos + cats
+
+
+def dpi_files():
+    return {
+        "full": dpi_files_input(7, PROTOS_FULL, CATEGORIES_FULL),
+        "protocols-only": dpi_files_input(5, PROTOS_FULL),
+        "categories-only": dpi_files_input(6, b"", CATEGORIES_FULL),
+        "ports": dpi_files_input(5, b"tcp:80,tcp:8080-8090,udp:5000@MyWeb\nudp:1-10@Low\n"),
+        "hosts": dpi_files_input(5, b'host:"a.example",host:b.example@Two\nhost:"x.home"@Home\n'),
+        "crlf-comments": dpi_files_input(7, b"# c\r\n\r\ntcp:3000@ntop\r\n", b"# c\r\nexample.org\t3\r\n"),
+        "no-final-newline": dpi_files_input(7, b"tcp:3000@ntop", b"example.org\t3"),
+        "empty": dpi_files_input(7, b"", b""),
+        "bad-element": dpi_files_input(5, b"tcp:80,bogus@X\n"),
+        "bad-category": dpi_files_input(6, b"", b"example.org\n"),
+    }
+
+
 # ---- output ----------------------------------------------------------------------------------------
 
 
@@ -534,7 +588,8 @@ def write(target, name, data):
 
 
 def main():
-    for target in ("fuzz_decode", "fuzz_engine", "fuzz_pcap_file", "fuzz_config", "fuzz_rules"):
+    for target in ("fuzz_decode", "fuzz_engine", "fuzz_pcap_file", "fuzz_config",
+                   "fuzz_rules", "fuzz_dpi_files"):
         d = os.path.join(CORPUS, target)
         if os.path.isdir(d):
             for n in os.listdir(d):
@@ -555,6 +610,8 @@ def main():
         write("fuzz_config", name, data)
     for name, text in RULES_FILES.items():
         write("fuzz_rules", name, text.encode())
+    for name, data in dpi_files().items():
+        write("fuzz_dpi_files", name, data)
     total = 0
     count = 0
     for root, _, files in os.walk(CORPUS):

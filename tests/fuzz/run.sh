@@ -1,27 +1,47 @@
 #!/bin/bash
-# Meson test of suite 'fuzz': build the libFuzzer targets (build.sh, shared by the tests of the
-# suite, incremental), replay the target's corpus (seeds and regression files), then fuzz for a
-# bounded time from that corpus with a fixed seed. Fails on any crash, leak, sanitizer report,
+# Meson test of suite 'fuzz': replay the target's corpus (seeds and regression files), then fuzz for
+# a bounded time from that corpus with a fixed seed. Fails on any crash, leak, sanitizer report,
 # timeout or out-of-memory; the input that failed is kept and its replay command is printed.
 #
-#   tests/fuzz/run.sh OUTDIR TARGET [LIBRARY_SOURCE.c ...]
+#   tests/fuzz/run.sh [--seconds N] OUTDIR TARGET [LIBRARY_SOURCE.c ...]
+#       builds the targets first with clang (build.sh, shared by the tests of the suite,
+#       incremental) into OUTDIR: the way when the meson build does not build them (gcc);
+#   tests/fuzz/run.sh --built PATH/TO/fuzz_<what> [--seconds N]
+#       runs a target the meson build made (meson option fuzz); its directory holds the work files.
 #
-# Environment:
-#   FUZZ_SECONDS  fuzzing time after the replay (default 20; 0: replay only)
+# --seconds N: fuzzing time after the replay (default 20; 0: replay only).
+# Environment (wins over the arguments):
+#   FUZZ_SECONDS  fuzzing time after the replay
 #   FUZZ_SEED     libFuzzer -seed (default 1: the same mutations on every run)
 # Exit status: 0 passed, 1 failed, 77 skipped (no clang with libFuzzer; see build.sh).
 set -uo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
-[ $# -ge 2 ] || { echo "usage: $0 OUTDIR TARGET [SOURCE.c ...]" >&2; exit 2; }
-out="$1"
-target="$2"
-shift 2
+usage() { echo "usage: $0 [--seconds N] OUTDIR TARGET [SOURCE.c ...] | --built BINARY [--seconds N]" >&2; exit 2; }
+built=""
+secs_arg=20
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --built) [ $# -ge 2 ] || usage; built="$2"; shift 2 ;;
+    --seconds) [ $# -ge 2 ] || usage; secs_arg="$2"; shift 2 ;;
+    *) break ;;
+  esac
+done
 
-"$here/build.sh" "$out" "$@"
-rc=$?
-[ "$rc" = 0 ] || exit "$rc"
-out="$(cd "$out" && pwd)"
+if [ -n "$built" ]; then
+  [ -x "$built" ] || { echo "fuzz: no such target: $built" >&2; exit 1; }
+  out="$(cd "$(dirname "$built")" && pwd)"
+  target="$(basename "$built")"
+else
+  [ $# -ge 2 ] || usage
+  out="$1"
+  target="$2"
+  shift 2
+  "$here/build.sh" "$out" "$@"
+  rc=$?
+  [ "$rc" = 0 ] || exit "$rc"
+  out="$(cd "$out" && pwd)"
+fi
 
 bin="$out/$target"
 corpus="$here/corpus/$target"
@@ -64,7 +84,7 @@ fi
 echo "fuzz: $target: replayed ${#files[@]} corpus files"
 
 # 2. Fuzz from the corpus.
-secs="${FUZZ_SECONDS:-20}"
+secs="${FUZZ_SECONDS:-$secs_arg}"
 if [ "$secs" -gt 0 ]; then
   if ! "$bin" "${common[@]}" -seed="${FUZZ_SEED:-1}" -max_total_time="$secs" \
        "$work" "$corpus" >"$log" 2>&1; then
