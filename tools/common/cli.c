@@ -204,7 +204,9 @@ int cli_open_engine(cli_common *c, ntc_engine **out)
         }
     }
     for (int i = 0; i < c->nifaces; i++) {
-        if ((rc = ntc_engine_open_live(eng, c->ifaces[i])) != 0) {
+        /* A URI (netflow:udp://..., zmq:tcp://...) is a flow collector, else an interface. */
+        if ((rc = strstr(c->ifaces[i], "://") ? ntc_engine_open_collector(eng, c->ifaces[i])
+                                              : ntc_engine_open_live(eng, c->ifaces[i])) != 0) {
             fprintf(stderr, "%s: %s\n", c->prog, ntc_engine_errmsg(eng));
             ntc_engine_free(eng);
             return rc == NTC_EINVAL ? CLI_EXIT_USAGE : CLI_EXIT_RUNTIME;
