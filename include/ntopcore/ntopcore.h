@@ -14,5 +14,6 @@
 #include "l7.h"
 #include "engine.h"
 #include "export.h"
+#include "exporter.h"
 
 #endif

@@ -110,6 +110,17 @@ static void on_record(void *user, const ntc_flow_record *rec)
     (void)ntc_engine_ingest_flow(c->eng, rec); /* counts what it refuses */
 }
 
+/* What a read reports: the packets the collected flows count (what -c and ntc_engine_run() count
+ * for packet sources), and at least the messages read, so that a read that filled its budget of
+ * messages is repeated without waiting. */
+static int items(const collector *c, uint64_t packets_before, unsigned messages)
+{
+    uint64_t p = c->st->packets - packets_before;
+    if (p < messages)
+        p = messages;
+    return p > INT32_MAX ? INT32_MAX : (int)p;
+}
+
 static void collector_free(void *ctx)
 {
     collector *c = ctx;
@@ -136,7 +147,7 @@ static void collector_free(void *ctx)
 static int udp_read(void *ctx, unsigned budget, char *err, size_t errlen)
 {
     collector *c = ctx;
-    int records = 0;
+    uint64_t packets = c->st->packets;
     unsigned done = 0;
     (void)err;
     (void)errlen;
@@ -171,17 +182,14 @@ static int udp_read(void *ctx, unsigned budget, char *err, size_t errlen)
                     ipv = 4;
                 }
             }
-            int r = ntc__nf_datagram(c->nf, ipv, a, port, c->iov[i].iov_base, c->msgs[i].msg_len,
-                                     now, on_record, c);
-            if (r > 0)
-                records += r;
+            ntc__nf_datagram(c->nf, ipv, a, port, c->iov[i].iov_base, c->msgs[i].msg_len, now,
+                             on_record, c);
         }
         done += (unsigned)n;
         if ((unsigned)n < want)
             break;
     }
-    /* The budget counts datagrams; report at least that many items so a full budget reads again. */
-    return records > (int)done ? records : (int)done;
+    return items(c, packets, done);
 }
 
 static const ntc__ext_ops udp_ops = {udp_read, collector_free};
@@ -189,7 +197,7 @@ static const ntc__ext_ops udp_ops = {udp_read, collector_free};
 static int zmq_read(void *ctx, unsigned budget, char *err, size_t errlen)
 {
     collector *c = ctx;
-    int records = 0;
+    uint64_t packets = c->st->packets;
     unsigned done = 0;
     (void)err;
     (void)errlen;
@@ -213,13 +221,11 @@ static int zmq_read(void *ctx, unsigned budget, char *err, size_t errlen)
                 ;
             continue;
         }
-        int r = ntc__zmqp_message(c->zp, zmq_msg_data(&c->hdr), zmq_msg_size(&c->hdr),
-                                  zmq_msg_data(&c->payload), zmq_msg_size(&c->payload),
-                                  c->endpoint, ntc__wall_us(), on_record, c);
-        if (r > 0)
-            records += r;
+        ntc__zmqp_message(c->zp, zmq_msg_data(&c->hdr), zmq_msg_size(&c->hdr),
+                          zmq_msg_data(&c->payload), zmq_msg_size(&c->payload), c->endpoint,
+                          ntc__wall_us(), on_record, c);
     }
-    return records > (int)done ? records : (int)done;
+    return items(c, packets, done);
 }
 
 static const ntc__ext_ops zmq_ops = {zmq_read, collector_free};

@@ -286,6 +286,12 @@ void cli_print_summary(FILE *out, ntc_engine *eng)
     if (st.clock_resyncs)
         fprintf(out, "clock restarted %" PRIu64 " time(s): packets far behind the packet clock\n",
                 st.clock_resyncs);
+    if (st.flows_collected || st.collect_messages || st.collect_errors)
+        fprintf(out, "collected: %" PRIu64 " flow records in %" PRIu64 " messages, %" PRIu64
+                     " malformed, %" PRIu64 " lost (sequence gaps), %" PRIu64
+                     " without template, %" PRIu64 " refused (limits)\n",
+                st.flows_collected, st.collect_messages, st.collect_errors, st.collect_lost,
+                st.collect_no_template, st.collect_refused);
     if (st.kernel_received || st.kernel_dropped)
         fprintf(out, "kernel: received %" PRIu64 ", dropped %" PRIu64 ", interface drops %" PRIu64 "\n",
                 st.kernel_received, st.kernel_dropped, st.ifdrops);

@@ -6,8 +6,9 @@
 #include <string.h>
 
 #include "cli.h"
+#include "flowexport.h"
 
-enum { OPT_WHAT = CLI_OPT_TOOL_BASE, OPT_FORMAT };
+enum { OPT_WHAT = CLI_OPT_TOOL_BASE, OPT_FORMAT, OPT_ZMQ_FORMAT, OPT_ZMQ_COMPRESS };
 
 typedef struct export_ctx {
     FILE *out;
@@ -18,26 +19,37 @@ typedef struct export_ctx {
     char *buf;
     size_t buflen;
     int write_error;
+    int no_json;        /* only flow exporters were asked for */
+    flow_exports fx;
+    ntc_engine *eng;
 } export_ctx;
 
 static void usage(FILE *out)
 {
     fprintf(out,
-            "Usage: ntop-export [-r FILE]... [-i IFACE]... [-m NETS] [-c COUNT] [-o URI]\n"
+            "Usage: ntop-export [-r FILE]... [-i IFACE]... [-m NETS] [-c COUNT] [-o URI]...\n"
             "                   [--what flows|hosts|apps|categories] [--format names|nprobe]\n"
+            "                   [--zmq-format tlv|json] [--zmq-compress]\n"
             "                   [--config FILE] [--set KEY=VALUE]... [-q] [-v] [EXPRESSION]\n"
             "Read packets from capture files or live interfaces and write one JSON object per\n"
             "flow when it ends (idle, evicted, active timeout) and for every flow left at the end.\n"
             "\n"
             "  -r FILE          read a pcap/pcapng file (repeatable; files are merged in time order)\n"
-            "  -i IFACE         capture live on IFACE (repeatable; needs root or CAP_NET_RAW)\n"
+            "  -i IFACE         capture live on IFACE (repeatable; needs root or CAP_NET_RAW),\n"
+            "                   or collect flows: netflow:udp://ADDR:PORT (NetFlow v5/v9, IPFIX),\n"
+            "                   zmq:tcp://HOST:PORT (from nProbe/ntopng/ntop-export; PORTc: bind)\n"
             "  -m NETS          local networks, comma-separated CIDR (adds to host.local_networks)\n"
-            "  -c COUNT         stop after COUNT packets\n"
-            "  -o URI           output: jsonl:PATH or jsonl:- for stdout (default jsonl:-)\n"
+            "  -c COUNT         stop after COUNT packets (collected: packets the flows count)\n"
+            "  -o URI           output: jsonl:PATH or jsonl:- for stdout (default jsonl:-), or a\n"
+            "                   flow exporter (repeatable): zmq:tcp://ADDR:PORT (publish; PORTc:\n"
+            "                   connect), ipfix:udp://HOST:PORT, netflow9:udp://HOST:PORT; with\n"
+            "                   exporters only, no JSON lines are printed\n"
             "  --what WHAT      flows (default); hosts (when purged and at the end); apps or\n"
             "                   categories (the interface's traffic per application or category,\n"
             "                   at the end)\n"
             "  --format FMT     names: nProbe field names (default); nprobe: numeric element ids\n"
+            "  --zmq-format F   zmq: payloads as tlv (default) or json (export.zmq_format)\n"
+            "  --zmq-compress   zlib-compress zmq: payloads (export.zmq_compress)\n"
             "  --config FILE    read KEY = VALUE settings\n"
             "  --set KEY=VALUE  set one configuration key (see below)\n"
             "  --list-config    print the configuration keys and exit\n"
@@ -74,11 +86,20 @@ static int ensure(export_ctx *x, int need)
     return 1;
 }
 
+static uint64_t engine_now(ntc_engine *eng)
+{
+    ntc_iface_stats st = {.size = sizeof(st)};
+    ntc_engine_get_iface_stats(eng, &st);
+    return st.last_us;
+}
+
 static void on_flow(void *user, const ntc_flow *f, ntc_flow_end_reason why)
 {
     export_ctx *x = user;
     (void)why;
-    if (x->what_hosts || x->what_apps)
+    if (x->fx.n)
+        fx_flow(&x->fx, f, engine_now(x->eng));
+    if (x->what_hosts || x->what_apps || x->no_json)
         return;
     int n = ntc_flow_format_json(f, x->json_flags, x->buf, x->buflen);
     if (ensure(x, n) > 0)
@@ -137,6 +158,13 @@ static int print_app(void *user, const ntc_app_stats *st)
     return 0;
 }
 
+static void on_tick(void *user, ntc_tick tick, uint64_t now_us)
+{
+    export_ctx *x = user;
+    if (tick == NTC_TICK_SECOND && x->fx.n)
+        fx_flush(&x->fx, now_us);
+}
+
 static void on_log(void *user, ntc_log_level lvl, const char *msg)
 {
     (void)user;
@@ -153,7 +181,10 @@ static int export_main(cli_common *cp, int argc, char **argv)
         CLI_COMMON_LONGOPTS,
         {"what", required_argument, NULL, OPT_WHAT},
         {"format", required_argument, NULL, OPT_FORMAT},
+        {"zmq-format", required_argument, NULL, OPT_ZMQ_FORMAT},
+        {"zmq-compress", no_argument, NULL, OPT_ZMQ_COMPRESS},
         {NULL, 0, NULL, 0}};
+    int jsonl_given = 0;
     int opt;
     while ((opt = getopt_long(argc, argv, CLI_SHORTOPTS "o:", longopts, NULL)) != -1) {
         int h = cli_handle_option(&c, opt, optarg, usage);
@@ -163,7 +194,21 @@ static int export_main(cli_common *cp, int argc, char **argv)
             continue;
         switch (opt) {
         case 'o':
-            uri = optarg;
+            if (fx_is_uri(optarg)) {
+                if (fx_add(&x.fx, "ntop-export", optarg))
+                    return CLI_EXIT_USAGE;
+            } else {
+                uri = optarg;
+                jsonl_given = 1;
+            }
+            break;
+        case OPT_ZMQ_FORMAT:
+        case OPT_ZMQ_COMPRESS:
+            if (ntc_config_set(c.cfg, opt == OPT_ZMQ_FORMAT ? "export.zmq_format" : "export.zmq_compress",
+                               opt == OPT_ZMQ_FORMAT ? optarg : "true")) {
+                fprintf(stderr, "ntop-export: --zmq-format takes tlv or json, not '%s'\n", optarg);
+                return CLI_EXIT_USAGE;
+            }
             break;
         case OPT_WHAT:
             if (strcmp(optarg, "flows") == 0)
@@ -213,10 +258,12 @@ static int export_main(cli_common *cp, int argc, char **argv)
         return CLI_EXIT_USAGE;
     }
 
+    x.no_json = x.fx.n > 0 && !jsonl_given;
     ntc_engine *eng;
     int rc = cli_open_engine(&c, &eng);
     if (rc)
         return rc;
+    x.eng = eng;
     if (strcmp(x.out_name, "-") != 0 && !(x.out = fopen(x.out_name, "w"))) {
         fprintf(stderr, "ntop-export: cannot write %s: %s\n", x.out_name, strerror(errno));
         ntc_engine_free(eng);
@@ -229,8 +276,15 @@ static int export_main(cli_common *cp, int argc, char **argv)
         ntc_engine_free(eng);
         return CLI_EXIT_RUNTIME;
     }
+    if ((rc = fx_open(&x.fx, c.cfg)) != 0) {
+        ntc_engine_free(eng);
+        free(x.buf);
+        if (x.out != stdout)
+            fclose(x.out);
+        return rc;
+    }
     ntc_callbacks cb = {.version = NTC_CALLBACKS_VERSION, .flow_end = on_flow, .host_end = on_host,
-                        .log = on_log};
+                        .tick = on_tick, .log = on_log};
     ntc_engine_set_callbacks(eng, &cb, &x);
 
     int run_err = cli_run(&c, eng);
@@ -240,6 +294,8 @@ static int export_main(cli_common *cp, int argc, char **argv)
     if (c.verbose && !c.quiet)
         cli_print_summary(stderr, eng); /* before the flush empties the tables */
     ntc_engine_flush(eng);
+    if (x.fx.n && fx_close(&x.fx, engine_now(eng), c.verbose && !c.quiet ? stderr : NULL))
+        run_err = run_err ? run_err : NTC_EIO;
     if (x.what_apps) {
         app_print a = {&x, eng, 0, x.what_apps == 2};
         ntc_engine_foreach_app(eng, a.categories, sum_app, &a);
