@@ -405,6 +405,11 @@ static int parse_data(ntc__nf *nf, nf_exporter *ex, nf_tmpl *t, const uint8_t *p
                       ntc__record_fn fn, void *user, uint32_t *nrec)
 {
     int out = 0;
+    if (ex->version == 10 && ex->have_init) {
+        /* IPFIX uptimes count from systemInitTimeMilliseconds (options data, maybe just read). */
+        have_base = 1;
+        base_ms = ex->init_ms;
+    }
     t->last_us = ex->last_us;
     ntc__list_remove(&nf->t_lru, &t->lru);
     ntc__list_push_tail(&nf->t_lru, &t->lru);
@@ -486,10 +491,6 @@ static int parse_v9_ipfix(ntc__nf *nf, int ipv, const uint8_t *addr, uint16_t po
     if (!ex)
         return 0;
     nf->st->collect_messages++;
-    if (ipfix && ex->have_init) {
-        have_base = 1;
-        base_ms = ex->init_ms;
-    }
     const uint8_t *p = d + hlen, *end = d + n;
     int out = 0, complete = 1;
     uint32_t nrec = 0;
