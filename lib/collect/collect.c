@@ -290,7 +290,9 @@ static int open_udp(collector *c, const ntc_config *cfg, const char *uri, const 
     int kb = (int)ntc__config_int(cfg, NTC__CFG_COLLECT_SOCKET_BUFFER_KB);
     if (kb > 0) {
         int bytes = kb > INT32_MAX / 1024 ? INT32_MAX : kb * 1024;
-        setsockopt(c->fd, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof(bytes));
+        /* Past net.core.rmem_max only with CAP_NET_ADMIN; else as large as allowed. */
+        if (setsockopt(c->fd, SOL_SOCKET, SO_RCVBUFFORCE, &bytes, sizeof(bytes)) != 0)
+            setsockopt(c->fd, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof(bytes));
     }
     if (bind(c->fd, res->ai_addr, res->ai_addrlen) != 0) {
         ntc__fmt(err, errlen, "%s: bind: %s", uri, strerror(errno));

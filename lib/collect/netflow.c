@@ -306,6 +306,7 @@ static int parse_v5(ntc__nf *nf, int ipv, const uint8_t *addr, uint16_t port, co
         const uint8_t *r = d + V5_HEADER + (size_t)i * V5_RECORD;
         ntc__recb *b = &nf->rb;
         ntc__recb_init(b, 0, have_base, unix_ms - uptime);
+        b->icmp_port_convention = 1;
         ntc__recb_raw(b, NTC__EL_IPV4_SRC_ADDR, r, 4);
         ntc__recb_raw(b, NTC__EL_IPV4_DST_ADDR, r + 4, 4);
         ntc__recb_num(b, NTC__EL_IN_PKTS, rd32(r + 16));
@@ -418,8 +419,10 @@ static int parse_data(ntc__nf *nf, nf_exporter *ex, nf_tmpl *t, const uint8_t *p
     /* Bytes left shorter than a record are padding. */
     while ((size_t)(end - p) >= t->min_len) {
         ntc__recb *b = &nf->rb;
-        if (!t->options)
+        if (!t->options) {
             ntc__recb_init(b, 0, have_base, base_ms);
+            b->icmp_port_convention = 1;
+        }
         for (uint16_t i = 0; i < t->nfields; i++) {
             size_t len = t->f[i].len;
             if (len == VARLEN) {

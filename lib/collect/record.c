@@ -72,14 +72,13 @@ static void add_meta(ntc__recb *b, int key, const char *s, size_t n)
 
 static void set_addr(ntc__recb *b, int dst, int ipv, const uint8_t *a)
 {
-    uint8_t *to = dst ? b->rec.dst_addr : b->rec.src_addr;
-    uint8_t *have = dst ? &b->have_dst : &b->have_src;
-    /* IPv4 wins when a record has both (exporters add IPv6 fields zeroed). */
-    if (*have == 4 && ipv == 6)
-        return;
-    memset(to, 0, 16);
-    memcpy(to, a, ipv == 4 ? 4 : 16);
-    *have = (uint8_t)ipv;
+    if (ipv == 4) {
+        memcpy(b->addr4[dst], a, 4);
+        b->have_addr[dst] = 1;
+    } else {
+        memcpy(b->addr6[dst], a, 16);
+        b->have_addr[2 + dst] = 1;
+    }
 }
 
 static int is_zero(const uint8_t *p, size_t n)
@@ -235,8 +234,7 @@ void ntc__recb_raw(ntc__recb *b, uint32_t el, const uint8_t *p, size_t n)
     case NTC__EL_IPV6_SRC_ADDR:
     case NTC__EL_IPV6_DST_ADDR:
         if (n != 16) { b->bad_fields++; return; }
-        if (!is_zero(p, 16))
-            set_addr(b, el == NTC__EL_IPV6_DST_ADDR, 6, p);
+        set_addr(b, el == NTC__EL_IPV6_DST_ADDR, 6, p);
         return;
     case NTC__EL_L7_PROTO: {
         /* A string "master.app" (our exports, JSON) or a number (nProbe's NetFlow v9). */
@@ -324,10 +322,9 @@ void ntc__recb_text(ntc__recb *b, uint32_t el, const char *s, size_t n)
         int dst = el == NTC__EL_IPV4_DST_ADDR || el == NTC__EL_IPV6_DST_ADDR;
         if (inet_pton(AF_INET, t, a) == 1)
             set_addr(b, dst, 4, a);
-        else if (inet_pton(AF_INET6, t, a) == 1) {
-            if (!is_zero(a, 16))
-                set_addr(b, dst, 6, a);
-        } else
+        else if (inet_pton(AF_INET6, t, a) == 1)
+            set_addr(b, dst, 6, a);
+        else
             b->bad_fields++;
         return;
     }
@@ -418,9 +415,21 @@ static int ids_from_name(const char *name, uint16_t *master, uint16_t *app)
 int ntc__recb_finish(ntc__recb *b, const char *source, uint64_t export_us, uint64_t default_us)
 {
     ntc_flow_record *r = &b->rec;
-    if (!b->have_src || b->have_src != b->have_dst)
+    /* Exporters with IPv4 and IPv6 fields in one template zero those a flow does not use. */
+    int v4 = b->have_addr[0] && b->have_addr[1], v6 = b->have_addr[2] && b->have_addr[3];
+    if (v4 && v6 && is_zero(b->addr4[0], 4) && is_zero(b->addr4[1], 4))
+        v4 = 0;
+    if (v4) {
+        r->ip_version = 4;
+        memcpy(r->src_addr, b->addr4[0], 4);
+        memcpy(r->dst_addr, b->addr4[1], 4);
+    } else if (v6) {
+        r->ip_version = 6;
+        memcpy(r->src_addr, b->addr6[0], 16);
+        memcpy(r->dst_addr, b->addr6[1], 16);
+    } else {
         return -1;
-    r->ip_version = b->have_src;
+    }
     /* Uptime-relative times once the base is known. */
     if (b->have_base) {
         if (b->have_uptime_first)
@@ -441,7 +450,8 @@ int ntc__recb_finish(ntc__recb *b, const char *source, uint64_t export_us, uint6
     /* An ICMP echo reply sent as a uniflow: its destination asked, so it is the client. The type
      * is in an ICMP element, else (NetFlow v5 style) in the destination port. */
     if ((r->l4_proto == 1 || r->l4_proto == 58) && !r->rev_packets && !r->rev_bytes) {
-        uint16_t tc = b->have_icmp ? b->icmp_type_code : r->src_port == 0 ? r->dst_port : 0xffff;
+        uint16_t tc = b->have_icmp ? b->icmp_type_code
+                      : b->icmp_port_convention && r->src_port == 0 ? r->dst_port : 0xffff;
         if ((r->l4_proto == 1 && tc >> 8 == 0) || (r->l4_proto == 58 && tc >> 8 == 129)) {
             uint8_t a[16];
             memcpy(a, r->src_addr, 16);

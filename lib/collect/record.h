@@ -28,7 +28,9 @@ typedef struct ntc__recb {
     uint64_t uptime_base_ms;    /* epoch ms at uptime 0 (NetFlow v9 header, IPFIX systemInitTime) */
     /* what was seen */
     uint8_t rank_first, rank_last;  /* resolution of first/last: 0 none, 1 s, 2 ms, 3 us */
-    uint8_t have_src, have_dst;     /* 4 or 6 once an address was read */
+    uint8_t have_addr[4];           /* IPv4 source, destination, IPv6 source, destination */
+    uint8_t addr4[2][4], addr6[2][16];
+    uint8_t icmp_port_convention;   /* NetFlow/IPFIX: ICMP type and code may be in the dst port */
     uint8_t ipver_field;
     uint8_t have_in_bytes, have_in_pkts, have_cli_flags, have_srv_flags, have_vlan;
     uint8_t tcp_flags;

@@ -866,9 +866,9 @@ NTC_EXPORT int ntc_engine_ingest_flow(ntc_engine *e, const ntc_flow_record *rec)
     if (r.l4_proto == 6)
         p.tcp_flags = biflow || (r.src_tcp_flags & 0x12) == 0x02 ? 0x02 : 0;
     else if (r.l4_proto == 1)
-        p.icmp_type = biflow ? 8 : (uint8_t)(r.dst_port >> 8);
+        p.icmp_type = 8;     /* an echo request: its sender is the client */
     else if (r.l4_proto == 58)
-        p.icmp_type = biflow ? 128 : (uint8_t)(r.dst_port >> 8);
+        p.icmp_type = 128;
     uint32_t hash = ntc__flow_hash(&e->flows, &p);
     int dir;
     struct ntc_flow *f = ntc__flow_find(&e->flows, &p, hash, &dir);

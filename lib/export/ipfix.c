@@ -252,7 +252,9 @@ static int send_message(ntc__ipfix_w *w)
     } else {
         w16(h, 9);
         w16(h + 2, w->msg_records + w->msg_tmpls);
-        w32(h + 4, (uint32_t)uptime_ms(w, w->msg_now));
+        /* Collectors take a flow's time as unix_secs - (sysUptime - uptime of the flow): the
+         * uptime in the header is that of the whole second unix_secs names. */
+        w32(h + 4, (uint32_t)uptime_ms(w, (uint64_t)secs * 1000000u));
         w32(h + 8, secs);
         w32(h + 12, w->seq);
         w32(h + 16, w->o.domain);

@@ -159,7 +159,7 @@ static void json_l7(jbuf *j, const ntc_flow *flow)
     ntc_flow_l7 l = {.size = sizeof(l)};
     ntc_flow_get_l7(flow, &l);
     if (l.how == NTC_L7_OFF)
-        return;
+        goto meta; /* a collected flow without application may still have metadata */
     char buf[96];
     if (l.master)
         snprintf(buf, sizeof(buf), "%u.%u", l.master, l.app);
@@ -186,6 +186,7 @@ static void json_l7(jbuf *j, const ntc_flow *flow)
         jraw(j, "\"");
         jnum(j, "L7_RISK_SCORE", 0, l.risk_score);
     }
+meta:
     for (int k = 0; k < NTC_META_COUNT; k++) {
         const char *v = ntc_flow_meta(flow, k);
         if (!v)

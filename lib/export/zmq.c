@@ -163,15 +163,15 @@ void ntc__tlv_flow(ntc__buf *b, const ntc__flowx *x)
             tlv_u(b, NTC__EL_L7_PROTO_RISK, x->l.risk);
             tlv_u(b, NTC__EL_L7_RISK_SCORE, x->l.risk_score);
         }
-        for (int k = 0; k < NTC_META_COUNT; k++) {
-            const char *v = x->meta[k];
-            if (!v)
-                continue;
-            if (meta_is_number(k))
-                tlv_u(b, ntc__meta_element(k), strtoull(v, NULL, 10));
-            else
-                tlv_s(b, ntc__meta_element(k), v);
-        }
+    }
+    for (int k = 0; k < NTC_META_COUNT; k++) {
+        const char *v = x->meta[k];
+        if (!v)
+            continue;
+        if (meta_is_number(k))
+            tlv_u(b, ntc__meta_element(k), strtoull(v, NULL, 10));
+        else
+            tlv_s(b, ntc__meta_element(k), v);
     }
     uint8_t eor = T_EOR;
     ntc__buf_put(b, &eor, 1);
@@ -201,7 +201,7 @@ typedef struct zmq_exp {
     void *ctx, *sock;
     int json, compress, xpub;
     uint32_t per_msg, source_id, msg_id;
-    int wait_ms, waited;
+    int wait_ms, waited, subscribed;
     ntc__buf payload;
     uint32_t nflows;     /* in payload */
     ntc__buf z;          /* compression scratch */
@@ -209,12 +209,15 @@ typedef struct zmq_exp {
     size_t jcap;
 } zmq_exp;
 
-/* Read subscription messages of the XPUB socket (they would fill its receive queue). */
+/* Read subscription messages of the XPUB socket (they would fill its receive queue); the first
+ * byte is 1 for a subscription, 0 for an unsubscription. */
 static void drain_subscriptions(zmq_exp *e)
 {
     char b[256];
-    while (zmq_recv(e->sock, b, sizeof(b), ZMQ_DONTWAIT) >= 0)
-        ;
+    int n;
+    while ((n = zmq_recv(e->sock, b, sizeof(b), ZMQ_DONTWAIT)) >= 0)
+        if (n > 0 && b[0] == 1)
+            e->subscribed = 1;
 }
 
 static int zsend(zmq_exp *e)
@@ -263,13 +266,14 @@ static int zsend(zmq_exp *e)
     } else {
         x->st.bytes += len;
     }
-    if (!e->waited && e->wait_ms > 0) {
+    drain_subscriptions(e);
+    if (!e->waited && !e->subscribed && e->wait_ms > 0) {
         /* Once: give a subscriber time to appear (its subscription is a message on XPUB). */
         zmq_pollitem_t it = {e->sock, 0, ZMQ_POLLIN, 0};
         zmq_poll(&it, 1, e->wait_ms);
+        drain_subscriptions(e);
     }
     e->waited = 1;
-    drain_subscriptions(e);
     uint8_t h[36];
     ntc__zmq_header(h, flags, (uint32_t)e->payload.len, ++e->msg_id, e->source_id);
     if (zmq_send(e->sock, h, sizeof(h), ZMQ_SNDMORE | ZMQ_DONTWAIT) != (int)sizeof(h) ||
