@@ -270,7 +270,8 @@ typedef struct ntc_flow_record {
  * record. The engine clock moves to export_us (or last_us) as for a packet's timestamp, so idle
  * flows expire and ticks fire; a collected flow is idle from its own last_us. No DPI runs on a
  * collected flow: its application is the record's. Returns 0, NTC_EINVAL (bad arguments, an IP
- * version other than 4/6, last_us before first_us: counted in collect_errors), NTC_ENOMEM, or
+ * version other than 4/6, last_us before first_us, no packets either way: counted in
+ * collect_errors), NTC_ENOMEM, or
  * NTC_ESTATE from inside a callback. Engine thread. */
 int ntc_engine_ingest_flow(ntc_engine *eng, const ntc_flow_record *rec);
 

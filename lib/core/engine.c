@@ -817,10 +817,13 @@ NTC_EXPORT int ntc_engine_ingest_flow(ntc_engine *e, const ntc_flow_record *rec)
     ntc_flow_record r;
     memset(&r, 0, sizeof(r));
     memcpy(&r, rec, NTC__MIN(rec->size, sizeof(r)));
-    if ((r.ip_version != 4 && r.ip_version != 6) || r.last_us < r.first_us) {
+    const char *bad = (r.ip_version != 4 && r.ip_version != 6) ? "IP version is neither 4 nor 6"
+                      : r.last_us < r.first_us                    ? "last_us before first_us"
+                      : !r.packets && !r.rev_packets              ? "no packets"
+                                                                  : NULL;
+    if (bad) {
         e->st.collect_errors++;
-        set_error(e, "flow record: %s", r.last_us < r.first_us ? "last_us before first_us"
-                                                               : "IP version is neither 4 nor 6");
+        set_error(e, "flow record: %s", bad);
         return NTC_EINVAL;
     }
     /* The clock: the export time, and at least the flow's last packet. */

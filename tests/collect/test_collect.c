@@ -1236,7 +1236,9 @@ static void test_ingest_new_flow_after_idle(void **state)
     assert_int_equal(ntc_engine_ingest_flow(e, &r), NTC_EINVAL);
     r = rec4("10.0.0.1", 1, "10.0.0.2", 2, 17, 1, 1, T0 + 200 * SEC, T0 + 100 * SEC);
     assert_int_equal(ntc_engine_ingest_flow(e, &r), NTC_EINVAL);
-    assert_int_equal(h_stats(e).collect_errors, 2);
+    r = rec4("10.0.0.1", 1, "10.0.0.2", 2, 17, 0, 0, T0 + 200 * SEC, T0 + 200 * SEC);
+    assert_int_equal(ntc_engine_ingest_flow(e, &r), NTC_EINVAL); /* no packets */
+    assert_int_equal(h_stats(e).collect_errors, 3);
     assert_int_equal(ntc_engine_ingest_flow(NULL, &r), NTC_EINVAL);
     assert_int_equal(ntc_engine_ingest_flow(e, NULL), NTC_EINVAL);
     ntc_engine_flush(e);

@@ -41,7 +41,7 @@ if ! command -v "$CC" >/dev/null 2>&1; then
   exit 77
 fi
 
-targets=(fuzz_decode fuzz_engine fuzz_pcap_file fuzz_config)
+targets=(fuzz_decode fuzz_engine fuzz_pcap_file fuzz_config fuzz_netflow fuzz_zmq)
 
 san="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
 cflags="-std=c11 -g -O1 -D_GNU_SOURCE -fvisibility=hidden $san
@@ -67,12 +67,14 @@ if ! "$CC" -fsanitize=fuzzer,address,undefined "$probe/p.c" -o "$probe/p" >"$pro
   exit 77
 fi
 
-if ! command -v pkg-config >/dev/null 2>&1 || ! pkg-config --exists libndpi libpcap; then
-  echo "fuzz: SKIP: pkg-config cannot find libndpi and libpcap"
+# The collectors (lib/collect) and exporters need libzmq, json-c and zlib as well.
+coll_pkgs="libzmq json-c zlib"
+if ! command -v pkg-config >/dev/null 2>&1 || ! pkg-config --exists libndpi libpcap $coll_pkgs; then
+  echo "fuzz: SKIP: pkg-config cannot find libndpi, libpcap, $coll_pkgs"
   exit 77
 fi
-dep_cflags="$(pkg-config --cflags libndpi libpcap)"
-dep_libs="$(pkg-config --libs libndpi libpcap) -lpthread -lm"
+dep_cflags="$(pkg-config --cflags libndpi libpcap $coll_pkgs)"
+dep_libs="$(pkg-config --libs libndpi libpcap $coll_pkgs) -lpthread -lm"
 # The system libndpi is not instrumented: the fuzzer gets no coverage from inside nDPI and ASan
 # sees only what passes through its interceptors (malloc/free, mem*/str*). FUZZ_NDPI_SRC names an
 # nDPI 4.2 source tree built with the same sanitizers (README.md): link its static library instead.
@@ -80,8 +82,8 @@ if [ -n "${FUZZ_NDPI_SRC:-}" ]; then
   [ -f "$FUZZ_NDPI_SRC/src/lib/libndpi.a" ] || { echo "fuzz: no $FUZZ_NDPI_SRC/src/lib/libndpi.a" >&2; exit 1; }
   mkdir -p "$out/ndpi-include"
   ln -sfn "$FUZZ_NDPI_SRC/src/include" "$out/ndpi-include/ndpi"
-  dep_cflags="-I$out/ndpi-include $(pkg-config --cflags libpcap)"
-  dep_libs="$FUZZ_NDPI_SRC/src/lib/libndpi.a $(pkg-config --libs libpcap libgcrypt 2>/dev/null || echo -lpcap -lgcrypt) -lpthread -lm"
+  dep_cflags="-I$out/ndpi-include $(pkg-config --cflags libpcap $coll_pkgs)"
+  dep_libs="$FUZZ_NDPI_SRC/src/lib/libndpi.a $(pkg-config --libs libpcap libgcrypt 2>/dev/null || echo -lpcap -lgcrypt) $(pkg-config --libs $coll_pkgs) -lpthread -lm"
 fi
 
 # Up to date?
