@@ -6,8 +6,10 @@ set -euo pipefail
 PKGS=(
   gcc g++ meson ninja-build pkg-config scdoc    # toolchain, man pages
   libpcap-dev libndpi-dev libcmocka-dev         # libraries we build on
+  libzmq3-dev libjson-c-dev zlib1g-dev          # flow collection and export (lib/collect, lib/export)
   libncurses-dev tmux                           # ntop-top (screen), its tmux tests
   libndpi-bin tshark                            # reference tools the tests compare against
+  nfdump softflowd                              # IPFIX/NetFlow reference collector and exporter (tests/interop)
   iproute2 iputils-ping                         # network namespaces for live-capture tests
   python3                                       # test scripts (/usr/bin/python3)
   clang libclang-rt-14-dev                      # libFuzzer targets (tests/fuzz)

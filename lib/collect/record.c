@@ -471,7 +471,16 @@ int ntc__recb_finish(ntc__recb *b, const char *source, uint64_t export_us, uint6
     uint16_t m = b->l7_master, a = b->l7_app;
     int known = b->have_l7_ids;
     if (b->l7_proto_name[0]) {
-        if (ids_from_name(b->l7_proto_name, &m, &a) == 0) {
+        /* Our own exports carry ids and name: when the ids say the name, no search is needed. */
+        const char *mn = m ? ntc_l7_app_name(m) : NULL, *an = ntc_l7_app_name(a);
+        size_t ml = mn ? strlen(mn) : 0;
+        const char *nm = b->l7_proto_name;
+        int same = b->have_l7_ids && an && (m ? mn && strncmp(nm, mn, ml) == 0 && nm[ml] == '.' &&
+                                                    strcmp(nm + ml + 1, an) == 0
+                                              : strcmp(nm, an) == 0);
+        if (same) {
+            known = 1;
+        } else if (ids_from_name(b->l7_proto_name, &m, &a) == 0) {
             known = 1;
         } else {
             r->l7_name = b->l7_proto_name;
