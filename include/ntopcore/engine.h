@@ -1,9 +1,9 @@
 /* libntopcore — the engine.
  *
  * An engine owns one flow table, one host table and one set of interface counters, and runs on
- * one thread. It is fed either by sources it opens itself (capture files, live interfaces) and
- * drives with ntc_engine_poll()/ntc_engine_run(), or packet by packet by the embedding program with
- * ntc_engine_ingest(). Time is packet time: idle timeouts and rates run on packet timestamps, so a
+ * one thread. It is fed either by sources it opens itself (capture files, live interfaces, flow
+ * collectors) and drives with ntc_engine_poll()/ntc_engine_run(), or packet by packet by the
+ * embedding program with ntc_engine_ingest() (flow by flow with ntc_engine_ingest_flow()). Time is packet time: idle timeouts and rates run on packet timestamps, so a
  * capture file replays as it was lived; with live sources the clock also advances on idle with the
  * wall clock. Housekeeping (expiry, purge, throughput, snapshots) runs on one-second ticks.
  *
@@ -286,8 +286,13 @@ int ntc_engine_ingest_flow(ntc_engine *eng, const ntc_flow_record *rec);
  *    collector binds and the probe connects. Several endpoints may be comma-separated. Headers of every
  *    version (v0 to v3), JSON payloads (numeric ids, "PEN.ID" or names; an object or an array) and
  *    TLV payloads, zlib-compressed or not; msg_id gaps counted per source id in collect_lost.
- * Malformed messages and records are counted (collect_errors) and skipped. Limits: the collect.*
- * configuration keys. NTC_EINVAL for a bad URI, NTC_EIO when the socket cannot be opened (the
+ * Malformed messages and records are counted (collect_errors) and skipped. Memory is bounded by
+ * the collect.* keys: the UDP socket buffer, collect.max_exporters exporters or ZMQ sources,
+ * collect.max_templates templates of at most 256 fields, and for ZMQ at most 128 queued messages
+ * of at most collect.max_message bytes per connected publisher; flows by flow.max as always.
+ * A collector is a live source: when it is idle the engine clock follows the wall clock (flows
+ * expire); flows whose times are far from it (a capture replayed by the exporter) restart the
+ * clock (engine.clock_resync) when the next record arrives. NTC_EINVAL for a bad URI, NTC_EIO when the socket cannot be opened (the
  * message names the URI), NTC_ENOTSUP for an unknown scheme. */
 int ntc_engine_open_collector(ntc_engine *eng, const char *uri);
 

@@ -5,6 +5,9 @@
 #include "ntc_harness.h"
 
 #include <json-c/json.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include "collect/netflow.h"
@@ -1280,6 +1283,151 @@ static void test_ingest_app_table(void **state)
     ntc_engine_free(e);
 }
 
+
+/* ---- collectors and exporters as sockets (loopback) ---- */
+
+static uint16_t free_udp_port(void)
+{
+    int fd = socket(AF_INET, SOCK_DGRAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t l = sizeof(a);
+    assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+    getsockname(fd, (struct sockaddr *)&a, &l);
+    close(fd);
+    return ntohs(a.sin_port);
+}
+
+static void send_udp(uint16_t port, const bb *b)
+{
+    int fd = socket(AF_INET, SOCK_DGRAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port),
+                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    assert_int_equal(sendto(fd, b->d, b->n, 0, (struct sockaddr *)&a, sizeof(a)), (ssize_t)b->n);
+    close(fd);
+}
+
+/* Poll until the engine counted `want` collected flows (or 2 s passed). */
+static ntc_iface_stats poll_until(ntc_engine *e, uint64_t want)
+{
+    ntc_iface_stats st = h_stats(e);
+    for (int i = 0; i < 200 && st.flows_collected < want; i++) {
+        assert_true(ntc_engine_poll(e, 10) >= 0);
+        st = h_stats(e);
+    }
+    return st;
+}
+
+static void test_udp_collector(void **state)
+{
+    (void)state;
+    ntc_engine *e = h_engine(NULL, "collect.max_templates", "4", NULL);
+    uint16_t port = free_udp_port();
+    char uri[64];
+    snprintf(uri, sizeof(uri), "netflow:udp://127.0.0.1:%u", port);
+    assert_int_equal(ntc_engine_open_collector(e, uri), 0);
+    assert_int_equal(ntc_engine_source_count(e), 1);
+    /* The same port again: cannot bind, and the message names the URI. */
+    assert_int_equal(ntc_engine_open_collector(e, uri), NTC_EIO);
+    assert_non_null(strstr(ntc_engine_errmsg(e), uri));
+    v5_header(&B, 2, 100000, 1700000000, 0);
+    v5_record(&B, "10.0.0.1", "10.0.0.2", 5, 700, 90000, 95500, 40000, 80, 0x1b, 6);
+    v5_record(&B, "10.0.0.2", "10.0.0.1", 4, 3000, 90010, 95400, 80, 40000, 0x1b, 6);
+    send_udp(port, &B);
+    ntc_iface_stats st = poll_until(e, 2);
+    assert_int_equal(st.flows_collected, 2);
+    ntc_flow_info f = h_only_flow(e);
+    assert_int_equal(f.cli2srv_bytes, 700);
+    assert_int_equal(f.srv2cli_bytes, 3000);
+    /* A flood of garbage and of templates: counted, skipped, the template cap holds. */
+    for (int i = 0; i < 200; i++) {
+        B.n = 0;
+        for (int k = 0; k < 100; k++)
+            b8(&B, (uint32_t)(i * 31 + k * 7));
+        B.d[0] = 0;
+        B.d[1] = (uint8_t)(i % 3 == 0 ? 9 : 10);
+        send_udp(port, &B);
+        v9_header(&B, 50000, 1700000000, (uint32_t)i, 3);
+        v9_template_a(&B, (uint16_t)(256 + i));
+        send_udp(port, &B);
+    }
+    for (int i = 0; i < 50; i++)
+        ntc_engine_poll(e, 5);
+    st = h_stats(e);
+    assert_true(st.collect_errors > 0);
+    assert_true(st.collect_refused >= 196);
+    assert_int_equal(st.flows_collected, 2);
+    ntc_engine_free(e);
+}
+
+static void test_zmq_collector_and_exporter(void **state)
+{
+    (void)state;
+    ntc_engine *src = engine_with_flows();
+    ntc_engine *e = h_engine(NULL, NULL);
+    uint16_t port = free_udp_port(); /* a free number; TCP on it is free as well in practice */
+    char in[64], out[64];
+    snprintf(in, sizeof(in), "zmq:tcp://127.0.0.1:%uc", port);
+    snprintf(out, sizeof(out), "zmq:tcp://127.0.0.1:%uc", port);
+    assert_int_equal(ntc_engine_open_collector(e, in), 0);
+    ntc_config *cfg = ntc_config_new();
+    assert_int_equal(ntc_config_set(cfg, "export.zmq_format", "json"), 0);
+    assert_int_equal(ntc_config_set(cfg, "export.zmq_compress", "true"), 0);
+    assert_int_equal(ntc_config_set(cfg, "export.zmq_wait", "2000"), 0);
+    assert_int_equal(ntc_config_set(cfg, "export.source_id", "9"), 0);
+    ntc_exporter *x = NULL;
+    assert_int_equal(ntc_exporter_new(&x, out, cfg), 0);
+    /* Let the subscription reach the publisher. */
+    for (int i = 0; i < 30; i++)
+        ntc_engine_poll(e, 10);
+    for (int i = 0; i < NCAP; i++)
+        assert_int_equal(ntc_exporter_flow(x, CAP[i], T0 + 5 * SEC), 0);
+    assert_int_equal(ntc_exporter_flush(x, T0 + 5 * SEC), 0);
+    ntc_iface_stats st = poll_until(e, 2);
+    assert_int_equal(st.flows_collected, 2);
+    assert_int_equal(st.collect_messages, 1);
+    assert_int_equal(st.packets, 12); /* 6 + 4, and 2 */
+    ntc_exporter_stats xs = {.size = sizeof(xs)};
+    assert_int_equal(ntc_exporter_get_stats(x, &xs), 0);
+    assert_int_equal(xs.flows, 2);
+    assert_int_equal(xs.messages, 1);
+    assert_int_equal(xs.dropped, 0);
+    NCAP = 0;
+    ntc_engine_foreach_flow(e, capture_json, NULL);
+    char want[96];
+    snprintf(want, sizeof(want), "\"FLOW_SOURCE\":\"zmq:tcp://127.0.0.1:%uc/9\"", port);
+    assert_non_null(strstr(JS, want));
+    ntc_exporter_free(x);
+    ntc_config_free(cfg);
+    ntc_engine_free(e);
+    ntc_engine_free(src);
+}
+
+static void test_bad_uris(void **state)
+{
+    (void)state;
+    ntc_engine *e = h_engine(NULL, NULL);
+    assert_int_equal(ntc_engine_open_collector(e, "sflow:udp://0.0.0.0:6343"), NTC_ENOTSUP);
+    assert_int_equal(ntc_engine_open_collector(e, "netflow:udp://127.0.0.1"), NTC_EINVAL);
+    assert_int_equal(ntc_engine_open_collector(e, "netflow:udp://127.0.0.1:99999"), NTC_EINVAL);
+    assert_int_equal(ntc_engine_open_collector(e, "zmq:udp://127.0.0.1:5556"), NTC_EINVAL);
+    assert_int_equal(ntc_engine_open_collector(e, NULL), NTC_EINVAL);
+    assert_int_equal(ntc_engine_source_count(e), 0);
+    ntc_exporter *x = NULL;
+    assert_int_equal(ntc_exporter_new(&x, "sflow:udp://127.0.0.1:1", NULL), NTC_ENOTSUP);
+    assert_non_null(strstr(ntc_exporter_errmsg(x), "sflow:udp://127.0.0.1:1"));
+    ntc_exporter_free(x);
+    assert_int_equal(ntc_exporter_new(&x, "ipfix:udp://127.0.0.1", NULL), NTC_EINVAL);
+    ntc_exporter_free(x);
+    assert_int_equal(ntc_exporter_new(&x, "zmq:tcp://127.0.0.1:notaport", NULL), NTC_EINVAL);
+    ntc_exporter_free(x);
+    assert_int_equal(ntc_exporter_new(NULL, "zmq:tcp://127.0.0.1:1", NULL), NTC_EINVAL);
+    ntc_config *cfg = ntc_config_new();
+    assert_int_equal(ntc_config_set(cfg, "export.zmq_format", "xml"), NTC_EFORMAT);
+    assert_non_null(strstr(ntc_config_errmsg(cfg), "export.zmq_format"));
+    ntc_config_free(cfg);
+    ntc_engine_free(e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1302,6 +1450,9 @@ int main(void)
         cmocka_unit_test(test_ingest_uniflows_merge),
         cmocka_unit_test(test_ingest_new_flow_after_idle),
         cmocka_unit_test(test_ingest_app_table),
+        cmocka_unit_test(test_udp_collector),
+        cmocka_unit_test(test_zmq_collector_and_exporter),
+        cmocka_unit_test(test_bad_uris),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
