@@ -17,7 +17,8 @@
  *  - "zmq:tcp://ADDRESS:PORT" — publish as nProbe does: a PUB socket bound on ADDRESS:PORT
  *    ("zmq:tcp://127.0.0.1:5556"; "zmq:tcp://HOST:PORTc", with the trailing 'c', connects to a
  *    collector that binds instead). Messages carry the 36-byte header of ntopng's current format
- *    (version byte 4, topic "flow", msg_id counting from 1, source_id from export.source_id)
+ *    (version byte 4, topic "flow", msg_id counting from 1 in network byte order, source_id from
+ *    export.source_id and the sizes little-endian as in ntopng's struct on x86-64)
  *    and a batch of up to export.zmq_flows_per_message flows as TLV (export.zmq_format = tlv, the
  *    default: what current ntopng reads) or as a JSON array with numeric element ids (json),
  *    zlib-compressed with export.zmq_compress.

@@ -41,6 +41,12 @@ static inline uint32_t rd32(const uint8_t *p)
     return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
+/* Fields ntopng does not convert: the struct's x86-64 (little-endian) layout. */
+static inline uint32_t rd32le(const uint8_t *p)
+{
+    return (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0];
+}
+
 ntc__zmqp *ntc__zmqp_new(uint32_t max_sources, size_t max_message, uint64_t seed,
                          ntc_iface_stats *st)
 {
@@ -372,13 +378,13 @@ int ntc__zmqp_message(ntc__zmqp *z, const uint8_t *hdr, size_t hlen, const uint8
     case NTC__ZMQ_HDR_V2:
         version = hdr[16];
         msg_id = rd32(hdr + 20);
-        source = rd32(hdr + 24);
+        source = rd32le(hdr + 24);
         break;
     case NTC__ZMQ_HDR_V3:
         version = hdr[16];
         flags = hdr[17];
         msg_id = rd32(hdr + 28);
-        source = rd32(hdr + 32);
+        source = rd32le(hdr + 32);
         break;
     default:
         goto bad;

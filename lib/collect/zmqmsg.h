@@ -6,7 +6,8 @@
  * max_sources source ids are tracked for drop accounting (others are still read, their drops not
  * counted, and counted once as refused). Malformed headers, payloads and records are counted
  * (collect_errors) and skipped. Only the "flow" topic carries records; other topics are accepted
- * and ignored. */
+ * and ignored. Byte order: msg_id is in network order; source_id (and the sizes, which are not
+ * used: the frame has its length) in the x86-64 layout of ntopng's struct, little-endian. */
 #ifndef NTC_LIB_COLLECT_ZMQMSG_H
 #define NTC_LIB_COLLECT_ZMQMSG_H
 

@@ -184,13 +184,14 @@ void ntc__zmq_header(uint8_t h[36], uint8_t flags, uint32_t size, uint32_t msg_i
     memcpy(h, "flow", 4);
     h[16] = 4; /* version byte of the current header */
     h[17] = flags;
-    /* Sizes, msg_id and source_id in network byte order. ntopng sizes its inflate buffer from
-     * compressed_size: both fields carry the uncompressed size. */
+    /* The header is ntopng's C struct as laid out on x86-64: the sizes and source_id little-endian,
+     * msg_id in network byte order (the one field ntopng converts). ntopng sizes its inflate
+     * buffer from compressed_size: both size fields carry the uncompressed size. */
     for (int i = 0; i < 4; i++) {
-        h[20 + i] = (uint8_t)(size >> (24 - 8 * i));
-        h[24 + i] = (uint8_t)(size >> (24 - 8 * i));
+        h[20 + i] = (uint8_t)(size >> (8 * i));
+        h[24 + i] = (uint8_t)(size >> (8 * i));
         h[28 + i] = (uint8_t)(msg_id >> (24 - 8 * i));
-        h[32 + i] = (uint8_t)(source_id >> (24 - 8 * i));
+        h[32 + i] = (uint8_t)(source_id >> (8 * i));
     }
 }
 

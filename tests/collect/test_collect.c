@@ -622,11 +622,11 @@ static size_t zhdr(uint8_t *h, int version, const char *topic, uint8_t vbyte, ui
         h[o + 3] = (uint8_t)msg_id;
     }
     if (version >= 2) {
-        size_t o = version == 3 ? 32 : 24;
-        h[o] = (uint8_t)(source >> 24);
-        h[o + 1] = (uint8_t)(source >> 16);
-        h[o + 2] = (uint8_t)(source >> 8);
-        h[o + 3] = (uint8_t)source;
+        size_t o = version == 3 ? 32 : 24; /* little-endian, as ntopng's struct on x86-64 */
+        h[o + 3] = (uint8_t)(source >> 24);
+        h[o + 2] = (uint8_t)(source >> 16);
+        h[o + 1] = (uint8_t)(source >> 8);
+        h[o] = (uint8_t)source;
     }
     return sizes[version];
 }

@@ -133,8 +133,8 @@ def zhdr(version, topic=b"flow", vbyte=4, flags=0, msg_id=1, source=0):
     if version == 1:
         return t + struct.pack(">BBHI", vbyte, source, 0, msg_id)
     if version == 2:
-        return t + struct.pack(">BBHII", vbyte, 0, 0, msg_id, source)
-    return t + struct.pack(">BBHIIII", vbyte, flags, 0, 0, 0, msg_id, source)
+        return t + struct.pack(">BBHI", vbyte, 0, 0, msg_id) + struct.pack("<I", source)
+    return t + struct.pack("<BBHII", vbyte, flags, 0, 0, 0) + struct.pack(">I", msg_id) + struct.pack("<I", source)
 
 
 J1 = (b'{"8":"192.12.193.11","12":"192.168.1.92","7":3000,"11":55174,"4":6,"1":406,"2":5,'
