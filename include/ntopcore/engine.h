@@ -265,7 +265,9 @@ typedef struct ntc_flow_record {
  * the direction the record states: two uniflow records of a conversation become one flow);
  * otherwise that older flow ends (flow_end, reason idle) and a new one starts. Orientation of a
  * new flow: the record's source is the client, unless the flow table's rules say otherwise (a
- * uniflow sent from a service port). Hosts, application tables and the interface counters
+ * uniflow sent from a service port). A record with the same start as the flow and counters at
+ * least the flow's is a cumulative update (an active-timeout report): only the difference is
+ * added. Hosts, application tables and the interface counters
  * (packets, bytes = IP bytes, per protocol) count the record's traffic; flows_collected counts the
  * record. The engine clock moves to export_us (or last_us) as for a packet's timestamp, so idle
  * flows expire and ticks fire; a collected flow is idle from its own last_us. No DPI runs on a

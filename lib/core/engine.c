@@ -836,23 +836,7 @@ NTC_EXPORT int ntc_engine_ingest_flow(ntc_engine *e, const ntc_flow_record *rec)
     } else {
         advance_clock(e, ts);
     }
-    ntc_iface_stats *st = &e->st;
-    uint64_t pk = r.packets + r.rev_packets, by = r.bytes + r.rev_bytes;
-    st->flows_collected++;
-    st->packets += pk;
-    st->bytes += by;
-    st->ip_packets += pk;
-    st->ip_bytes += by;
-    if (r.ip_version == 4)
-        st->ipv4_packets += pk;
-    else
-        st->ipv6_packets += pk;
-    switch (r.l4_proto) {
-    case 6: st->tcp_packets += pk; st->tcp_bytes += by; break;
-    case 17: st->udp_packets += pk; st->udp_bytes += by; break;
-    case 1: case 58: st->icmp_packets += pk; st->icmp_bytes += by; break;
-    default: st->other_l4_packets += pk; st->other_l4_bytes += by; break;
-    }
+    e->st.flows_collected++;
 
     /* Find the flow as a packet of the record's source would; the flow table orients new flows
      * (a biflow's source is its client: TCP as if it sent the SYN, ICMP the echo request). */
@@ -894,6 +878,33 @@ NTC_EXPORT int ntc_engine_ingest_flow(ntc_engine *e, const ntc_flow_record *rec)
         f->tcp_state = NTC_TCP_NONE;
     }
     int d = dir;   /* the flow's side of the record's source */
+    if (!created && r.first_us == f->first_us && r.packets >= f->pkts[d] &&
+        r.bytes >= f->bytes[d] && r.rev_packets >= f->pkts[1 - d] &&
+        r.rev_bytes >= f->bytes[1 - d]) {
+        /* The same start and counters that include ours: a cumulative update of this flow (an
+         * active-timeout report, as ntc_exporter sends them); only the difference is new. */
+        r.packets -= f->pkts[d];
+        r.bytes -= f->bytes[d];
+        r.rev_packets -= f->pkts[1 - d];
+        r.rev_bytes -= f->bytes[1 - d];
+    }
+    /* Interface counters: the record's (new) traffic, as IP bytes. */
+    ntc_iface_stats *st = &e->st;
+    uint64_t pk = r.packets + r.rev_packets, by = r.bytes + r.rev_bytes;
+    st->packets += pk;
+    st->bytes += by;
+    st->ip_packets += pk;
+    st->ip_bytes += by;
+    if (r.ip_version == 4)
+        st->ipv4_packets += pk;
+    else
+        st->ipv6_packets += pk;
+    switch (r.l4_proto) {
+    case 6: st->tcp_packets += pk; st->tcp_bytes += by; break;
+    case 17: st->udp_packets += pk; st->udp_bytes += by; break;
+    case 1: case 58: st->icmp_packets += pk; st->icmp_bytes += by; break;
+    default: st->other_l4_packets += pk; st->other_l4_bytes += by; break;
+    }
     f->pkts[d] += r.packets;
     f->bytes[d] += r.bytes;
     f->pkts[1 - d] += r.rev_packets;

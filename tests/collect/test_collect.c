@@ -1227,11 +1227,20 @@ static void test_ingest_new_flow_after_idle(void **state)
     assert_int_equal(ntc_engine_ingest_flow(e, &r), 0);
     assert_int_equal(h_only_flow(e).cli2srv_packets, 4);
     assert_int_equal(hr->nflows, 0);
+    /* A cumulative update (same start, counters including ours) adds only the difference; a
+     * duplicate adds nothing. */
+    r = rec4("10.0.0.1", 5000, "10.0.0.2", 6000, 17, 6, 600, T0, T0 + 35 * SEC);
+    assert_int_equal(ntc_engine_ingest_flow(e, &r), 0);
+    assert_int_equal(ntc_engine_ingest_flow(e, &r), 0);
+    assert_int_equal(h_only_flow(e).cli2srv_packets, 6);
+    assert_int_equal(h_only_flow(e).cli2srv_bytes, 600);
+    assert_int_equal(h_stats(e).packets, 6);
+    assert_int_equal(h_stats(e).udp_bytes, 600);
     /* 70 s after its last packet: the old flow ended; a new one starts. */
-    r = rec4("10.0.0.1", 5000, "10.0.0.2", 6000, 17, 2, 200, T0 + 101 * SEC, T0 + 102 * SEC);
+    r = rec4("10.0.0.1", 5000, "10.0.0.2", 6000, 17, 2, 200, T0 + 106 * SEC, T0 + 107 * SEC);
     assert_int_equal(ntc_engine_ingest_flow(e, &r), 0);
     assert_true(hr->nflows >= 1);
-    assert_int_equal(hr->flows[0].fi.cli2srv_packets, 4);
+    assert_int_equal(hr->flows[0].fi.cli2srv_packets, 6);
     assert_int_equal(hr->flows[0].reason, NTC_FLOW_END_IDLE);
     assert_int_equal(h_only_flow(e).cli2srv_packets, 2);
     /* Bad records are refused and counted. */
