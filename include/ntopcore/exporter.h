@@ -24,6 +24,11 @@
  *    zlib-compressed with export.zmq_compress.
  * With export.biflow (the default) a flow is one record with IN_ and OUT_ counters (elements 1,
  * 2, 23, 24); otherwise two uniflow records (the reverse one only if the server answered).
+ * Counters are those the engine reports: with flow.active_timeout a long flow is exported again
+ * every period with its counters since it started. A libntopcore collector takes such a record as
+ * an update (ntc_engine_ingest_flow()); collectors that add up records (nfdump) count the flow
+ * once per report, so leave flow.active_timeout at 0 for them. No latency elements are exported:
+ * flows do not measure latency yet.
  *
  * Never blocking: UDP datagrams are sent without waiting (a full socket buffer drops the datagram,
  * counted); ZMQ messages wait in a queue of export.zmq_queue messages per subscriber, and
