@@ -7,10 +7,12 @@ PKGS=(
   gcc g++ meson ninja-build pkg-config scdoc    # toolchain, man pages
   libpcap-dev libndpi-dev libcmocka-dev         # libraries we build on
   nettle-dev                                    # SHA-1/base64 for Community ID
+  libzmq3-dev libjson-c-dev zlib1g-dev          # flow collection and export (lib/collect, lib/export)
   libncurses-dev tmux                           # ntop-top (screen), its tmux tests
   libsqlite3-dev libcurl4-openssl-dev           # storage sinks: SQLite, HTTP (ClickHouse, ES)
   clickhouse-server clickhouse-client           # the ClickHouse sink's test server (loopback)
   libndpi-bin tshark                            # reference tools the tests compare against
+  nfdump softflowd                              # IPFIX/NetFlow reference collector and exporter (tests/interop)
   iproute2 iputils-ping                         # network namespaces for live-capture tests
   python3                                       # test scripts (/usr/bin/python3)
   clang libclang-rt-14-dev                      # libFuzzer targets (tests/fuzz)

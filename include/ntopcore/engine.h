@@ -1,9 +1,9 @@
 /* libntopcore — the engine.
  *
  * An engine owns one flow table, one host table and one set of interface counters, and runs on
- * one thread. It is fed either by sources it opens itself (capture files, live interfaces) and
- * drives with ntc_engine_poll()/ntc_engine_run(), or packet by packet by the embedding program with
- * ntc_engine_ingest(). Time is packet time: idle timeouts and rates run on packet timestamps, so a
+ * one thread. It is fed either by sources it opens itself (capture files, live interfaces, flow
+ * collectors) and drives with ntc_engine_poll()/ntc_engine_run(), or packet by packet by the
+ * embedding program with ntc_engine_ingest() (flow by flow with ntc_engine_ingest_flow()). Time is packet time: idle timeouts and rates run on packet timestamps, so a
  * capture file replays as it was lived; with live sources the clock also advances on idle with the
  * wall clock. Housekeeping (expiry, purge, throughput, snapshots) runs on one-second ticks.
  *
@@ -244,6 +244,88 @@ const ntc_host *ntc_snapshot_host(const ntc_snapshot *snap, size_t i);
 /** The application (or category) table of the snapshot, as ntc_engine_foreach_app(). Any thread. */
 int ntc_snapshot_foreach_app(const ntc_snapshot *snap, int categories,
                              int (*fn)(void *user, const ntc_app_stats *st), void *user);
+
+
+/* ---- Flows learnt from elsewhere (collectors, other probes) ---- */
+
+/** One metadata value of a collected flow: key is an ntc_meta, value a NUL-terminated string. */
+typedef struct ntc_flow_meta_value {
+    int key;                  /**< ntc_meta */
+    const char *value;        /**< copied during ntc_engine_ingest_flow() */
+} ntc_flow_meta_value;
+
+/** A flow record made elsewhere (NetFlow/IPFIX, ZMQ from nProbe/ntopng or another libntopcore),
+ * for ntc_engine_ingest_flow(). Input struct: set `size` to sizeof(ntc_flow_record) and zero what
+ * is unknown (fields past `size` are taken as zero, so old callers keep working when fields are
+ * appended). Addresses in network byte order, IPv4 in the first 4 bytes. Bytes are IP bytes. */
+typedef struct ntc_flow_record {
+    size_t size;                 /**< set by the caller */
+    uint8_t ip_version;          /**< 4 or 6 */
+    uint8_t l4_proto;            /**< IP protocol number */
+    uint16_t vlan;               /**< VLAN id, 0 if none */
+    uint8_t src_addr[16];        /**< source (client, for a biflow; the sender, for a uniflow) */
+    uint8_t dst_addr[16];        /**< destination */
+    uint16_t src_port, dst_port; /**< host byte order; ICMP: 0, or type/code as NetFlow puts them */
+    uint64_t packets, bytes;     /**< source to destination */
+    uint64_t rev_packets, rev_bytes; /**< destination to source (0 for a uniflow) */
+    uint64_t first_us, last_us;  /**< first and last packet, microseconds since the epoch */
+    uint64_t export_us;          /**< when the exporter sent the record (0: last_us); moves the
+                                      engine clock as a packet timestamp does */
+    uint8_t src_tcp_flags;       /**< OR of the TCP flags sent by the source */
+    uint8_t dst_tcp_flags;       /**< ... by the destination */
+    uint8_t l7_how;              /**< ntc_l7_how of the exporter's verdict; NTC_L7_OFF (or 0 with
+                                      l7_app and l7_master 0) when the record has no application */
+    uint8_t l7_breed;            /**< ntc_l7_breed */
+    uint16_t l7_master, l7_app;  /**< application ids (ours, as ntc_l7_app_id()) */
+    uint16_t l7_category;        /**< category id */
+    uint16_t l7_risk_score;
+    uint64_t l7_risk;            /**< risk bitmap */
+    const char *l7_name;         /**< application name when the ids do not say it (a protocol this
+                                      library does not know), else NULL */
+    const ntc_flow_meta_value *meta; /**< metadata (HTTP_URL, DNS_QUERY, ...), may be NULL */
+    size_t meta_count;
+    const char *source;          /**< where the record came from, kept as the flow's FLOW_SOURCE
+                                      metadata (e.g. "ipfix:192.0.2.1:4739/0"), or NULL */
+} ntc_flow_record;
+
+/** Feed one flow learnt elsewhere. It enters the flow and host tables as if its packets had been
+ * seen: a flow with the same key (either direction) whose last packet is at most an idle timeout
+ * before this record's first one is the same flow, and the record's counters are added to it (in
+ * the direction the record states: two uniflow records of a conversation become one flow);
+ * otherwise that older flow ends (flow_end, reason idle) and a new one starts. Orientation of a
+ * new flow: the record's source is the client, unless the flow table's rules say otherwise (a
+ * uniflow sent from a service port). A record with the same start as the flow and counters at
+ * least the flow's is a cumulative update (an active-timeout report): only the difference is
+ * added. Hosts, application tables and the interface counters
+ * (packets, bytes = IP bytes, per protocol) count the record's traffic; flows_collected counts the
+ * record. The engine clock moves to export_us (or last_us) as for a packet's timestamp, so idle
+ * flows expire and ticks fire; a collected flow is idle from its own last_us. No DPI runs on a
+ * collected flow: its application is the record's. Returns 0, NTC_EINVAL (bad arguments, an IP
+ * version other than 4/6, last_us before first_us, no packets either way: counted in
+ * collect_errors), NTC_ENOMEM, or
+ * NTC_ESTATE from inside a callback. Engine thread. */
+int ntc_engine_ingest_flow(ntc_engine *eng, const ntc_flow_record *rec);
+
+/** Open a flow collector as a source (ntc_engine_poll()/run() read it with the live sources;
+ * ntc_engine_open_live() is for interfaces). URIs:
+ *  - "netflow:udp://ADDR:PORT": NetFlow v5, v9 and IPFIX (RFC 7011) over UDP, bound on ADDR
+ *    (0.0.0.0, ::, 127.0.0.1, ...). Templates are kept per exporter (address and port) and
+ *    observation domain (v9 source id); options templates are read and their data skipped;
+ *    sequence gaps are counted in collect_lost.
+ *  - "zmq:tcp://HOST:PORT": ntopng-style ZMQ collection: a SUB socket connected to a probe's PUB
+ *    (nProbe, ntopng, or ntc_exporter); with a trailing 'c' ("zmq:tcp://0.0.0.0:5556c") the
+ *    collector binds and the probe connects. Several endpoints may be comma-separated. Headers of every
+ *    version (v0 to v3), JSON payloads (numeric ids, "PEN.ID" or names; an object or an array) and
+ *    TLV payloads, zlib-compressed or not; msg_id gaps counted per source id in collect_lost.
+ * Malformed messages and records are counted (collect_errors) and skipped. Memory is bounded by
+ * the collect.* keys: the UDP socket buffer, collect.max_exporters exporters or ZMQ sources,
+ * collect.max_templates templates of at most 256 fields, and for ZMQ at most 128 queued messages
+ * of at most collect.max_message bytes per connected publisher; flows by flow.max as always.
+ * A collector is a live source: when it is idle the engine clock follows the wall clock (flows
+ * expire); flows whose times are far from it (a capture replayed by the exporter) restart the
+ * clock (engine.clock_resync) when the next record arrives. NTC_EINVAL for a bad URI, NTC_EIO when the socket cannot be opened (the
+ * message names the URI), NTC_ENOTSUP for an unknown scheme. */
+int ntc_engine_open_collector(ntc_engine *eng, const char *uri);
 
 #ifdef __cplusplus
 }

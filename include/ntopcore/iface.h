@@ -95,6 +95,14 @@ typedef struct ntc_iface_stats {
     uint64_t tcp_lost_segments;
     uint64_t tcp_zero_windows;
     uint64_t tcp_keepalives;
+    uint64_t flows_collected;      /**< flow records ingested (collectors, ntc_engine_ingest_flow) */
+    uint64_t collect_messages;     /**< datagrams and ZMQ messages the collectors accepted */
+    uint64_t collect_errors;       /**< malformed messages or records, counted and skipped */
+    uint64_t collect_lost;         /**< messages (records for NetFlow v5) that the exporters'
+                                        sequence numbers or ZMQ msg_ids say were lost */
+    uint64_t collect_no_template;  /**< data sets skipped: their template was not (yet) known */
+    uint64_t collect_refused;      /**< templates, exporters or ZMQ sources not kept because a
+                                        collect.* limit was reached (their data is skipped) */
 } ntc_iface_stats;
 
 #ifdef __cplusplus

@@ -73,8 +73,13 @@ typedef enum ntc_meta {
     NTC_META_DHCP_HOST_NAME = 21,  /**< DHCP_HOST_NAME: host name a DHCP client announced */
     NTC_META_HOST_NAME = 22,       /**< HOST_NAME: name nDPI read for other protocols (mDNS,
                                         NetBIOS, ...) */
-    NTC_META_L7_NAME = 23,         /**< L7_PROTO_NAME, stored only for custom protocols */
-    NTC_META_COUNT = 24            /**< number of keys (grows as keys are appended) */
+    NTC_META_L7_NAME = 23,         /**< L7_PROTO_NAME, stored only for custom protocols and
+                                        for collected flows naming a protocol we do not know */
+    NTC_META_FLOW_SOURCE = 24,     /**< FLOW_SOURCE: where a collected flow came from, e.g.
+                                        "ipfix:192.0.2.1:40000/0" (protocol, exporter address and
+                                        port, observation domain or ZMQ source id); absent for
+                                        flows made from packets */
+    NTC_META_COUNT = 25            /**< number of keys (grows as keys are appended) */
 } ntc_meta;
 
 /** Static name of an application id of the built-in table ("TLS", "YouTube"); NULL for ids outside

@@ -16,5 +16,6 @@
 #include "engine.h"
 #include "export.h"
 #include "dump.h"
+#include "flow_exporter.h"
 
 #endif

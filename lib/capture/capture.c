@@ -89,6 +89,8 @@ typedef struct cap_src {
 
     /* Live. */
     int fd;
+    const ntc__ext_ops *ext;  /* external source (collector): no pcap handle */
+    void *ext_ctx;
     int more;               /* last dispatch filled its quota: libpcap may hold more */
     const struct timeval *req_timeout;  /* pcap_get_required_select_timeout(), usually NULL */
     u_int last_recv, last_drop, last_ifdrop;
@@ -220,6 +222,8 @@ static void src_free(cap_src *s)
 {
     if (s == NULL)
         return;
+    if (s->ext != NULL)
+        s->ext->free(s->ext_ctx);
     if (s->pcap != NULL)
         pcap_close(s->pcap);
     free(s->name);
@@ -290,7 +294,7 @@ static void live_update_stats(cap_src *s)
     struct pcap_stat st;
 
     memset(&st, 0, sizeof(st));
-    if (pcap_stats(s->pcap, &st) != 0)
+    if (s->pcap == NULL || pcap_stats(s->pcap, &st) != 0)
         return;                                 /* keep the last values */
     s->recv += (u_int)(st.ps_recv - s->last_recv);
     s->drop += (u_int)(st.ps_drop - s->last_drop);
@@ -728,6 +732,18 @@ static int poll_live(ntc__capture *cap, deliver_ctx *dc, int timeout_ms, unsigne
         if (quota > INT_MAX)
             quota = INT_MAX;
         dc->src = s;
+        if (s->ext != NULL) {
+            got = s->ext->read(s->ext_ctx, quota, err, errlen);
+            if (got < 0) {
+                close_live(cap, s);
+                cap->live_next = cap->nlives ? idx % cap->nlives : 0;
+                return got;
+            }
+            dc->n += (unsigned)got;
+            s->count += (unsigned)got;
+            s->more = (unsigned)got >= quota;
+            continue;
+        }
         got = pcap_dispatch(s->pcap, (int)quota, live_cb, (u_char *)(void *)dc);
         if (got < 0 && got != PCAP_ERROR_BREAK) {
             seterr(err, errlen, "%s: capture failed after %llu packets: %s", s->name,
@@ -741,6 +757,46 @@ static int poll_live(ntc__capture *cap, deliver_ctx *dc, int timeout_ms, unsigne
     }
     cap->live_next = (start + 1) % n;
     return 0;
+}
+
+int ntc__capture_add_ext(ntc__capture *cap, const char *name, int fd, const ntc__ext_ops *ops,
+                         void *ctx, char *err, size_t errlen)
+{
+    struct pollfd *pf;
+    cap_src *s;
+
+    if (cap == NULL || name == NULL || ops == NULL || fd < 0) {
+        seterr(err, errlen, "source: invalid argument");
+        if (ops != NULL)
+            ops->free(ctx);
+        return NTC_EINVAL;
+    }
+    if (grow_ptrs(&cap->lives, &cap->lives_cap, cap->nlives) != 0)
+        goto nomem;
+    pf = realloc(cap->pfds, cap->lives_cap * sizeof(*pf));
+    if (pf == NULL)
+        goto nomem;
+    cap->pfds = pf;
+    s = calloc(1, sizeof(*s));
+    if (s == NULL)
+        goto nomem;
+    s->name = dup_str(name);
+    if (s->name == NULL) {
+        free(s);
+        goto nomem;
+    }
+    s->fd = fd;
+    s->ext = ops;
+    s->ext_ctx = ctx;
+    s->more = 1;                                /* read once without waiting */
+    s->order = cap->next_order++;
+    cap->lives[cap->nlives++] = s;
+    return 0;
+
+nomem:
+    seterr(err, errlen, "%s: out of memory", name);
+    ops->free(ctx);
+    return NTC_ENOMEM;
 }
 
 /* ---- poll, stats, addresses ------------------------------------------------------------------- */

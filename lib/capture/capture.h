@@ -66,6 +66,23 @@ int ntc__capture_next_file_ts(ntc__capture *cap, uint64_t *ts_us, char *err, siz
 void ntc__capture_stats(ntc__capture *cap, uint64_t *received, uint64_t *dropped,
                         uint64_t *ifdropped);
 
+/** A source that is not libpcap (a flow collector, lib/collect): a descriptor to wait on and a
+ * read function. It is polled with the live sources and counts as one of them. */
+typedef struct ntc__ext_ops {
+    /** Read what is ready without blocking, handing at most `budget` items to whoever the source
+     * feeds. Returns the number of items (>= 0), or a negative NTC_E* code for a fatal error
+     * (message in err; the source is then closed). */
+    int (*read)(void *ctx, unsigned budget, char *err, size_t errlen);
+    /** Free the source (its descriptor included). */
+    void (*free)(void *ctx);
+} ntc__ext_ops;
+
+/** Add an external source waited on through fd (level-triggered; an edge-triggered descriptor
+ * must be read until empty, which the budget may prevent: a read that fills its budget is called
+ * again without waiting). Takes ownership of ctx (ops->free on close or error). */
+int ntc__capture_add_ext(ntc__capture *cap, const char *name, int fd, const ntc__ext_ops *ops,
+                         void *ctx, char *err, size_t errlen);
+
 /** Call fn for every IPv4/IPv6 address of the live interface ifname (network byte order, IPv4 in
  * 4 bytes). Returns the number of addresses, or a negative code. */
 int ntc__capture_iface_addresses(const char *ifname,

@@ -154,6 +154,10 @@ NTC_EXPORT int ntc_config_set_string(ntc_config *cfg, const char *key, const cha
             return NTC_EFORMAT;
         }
     }
+    if (i == NTC__CFG_EXPORT_ZMQ_FORMAT && strcmp(value, "tlv") != 0 && strcmp(value, "json") != 0) {
+        ntc__fmt(cfg->errmsg, sizeof(cfg->errmsg), "'%s' takes tlv or json, not '%s'", key, value);
+        return NTC_EFORMAT;
+    }
     char *copy = strdup(value);
     if (!copy)
         return NTC_ENOMEM;

@@ -152,7 +152,35 @@
     X(ENGINE_CLOCK_RESYNC, "engine.clock_resync", INT, 3600, 1, 31536000, "", "s", \
       "A packet this far behind the clock restarts it (the flows of the old time end)") \
     X(ENGINE_HASH_SEED, "engine.hash_seed", INT, 0, 0, INT64_MAX, "", "", \
-      "Seed of the flow/host hashes (0: random per engine, the safe choice)")
+      "Seed of the flow/host hashes (0: random per engine, the safe choice)") \
+    X(COLLECT_MAX_EXPORTERS, "collect.max_exporters", INT, 1024, 1, 1048576, "", "exporters", \
+      "Exporters (address, port, domain) and ZMQ source ids a collector keeps state for") \
+    X(COLLECT_MAX_TEMPLATES, "collect.max_templates", INT, 4096, 1, 1048576, "", "templates", \
+      "NetFlow v9/IPFIX templates a collector holds over all its exporters") \
+    X(COLLECT_TEMPLATE_TIMEOUT, "collect.template_timeout", INT, 1800, 1, 604800, "", "s", \
+      "Templates and exporters not heard from for this long are forgotten") \
+    X(COLLECT_MAX_MESSAGE, "collect.max_message", INT, 1048576, 1024, 67108864, "", "bytes", \
+      "Largest ZMQ message payload accepted, after decompression (larger ones are skipped)") \
+    X(COLLECT_SOCKET_BUFFER_KB, "collect.socket_buffer_kb", INT, 4096, 0, 1048576, "", "KiB", \
+      "Receive buffer of a collector's UDP socket (0: system default)") \
+    X(EXPORT_ZMQ_FORMAT, "export.zmq_format", STRING, 0, 0, 0, "tlv", "", \
+      "ZMQ export payload: tlv (what current ntopng reads) or json (numeric element ids)") \
+    X(EXPORT_ZMQ_COMPRESS, "export.zmq_compress", BOOL, 0, 0, 1, "", "", \
+      "Compress ZMQ export payloads with zlib") \
+    X(EXPORT_ZMQ_FLOWS, "export.zmq_flows_per_message", INT, 64, 1, 4096, "", "flows", \
+      "Flows batched into one ZMQ message (a partial batch is sent every second)") \
+    X(EXPORT_ZMQ_QUEUE, "export.zmq_queue", INT, 10000, 1, 1048576, "", "messages", \
+      "ZMQ messages queued for slow subscribers; past this new ones are dropped (counted)") \
+    X(EXPORT_ZMQ_WAIT, "export.zmq_wait", INT, 0, 0, 60000, "", "ms", \
+      "Before the first ZMQ message, wait this long at most for a subscriber (0: never wait)") \
+    X(EXPORT_SOURCE_ID, "export.source_id", INT, 0, 0, 4294967295LL, "", "", \
+      "ZMQ source_id, IPFIX observation domain and NetFlow v9 source id of exports") \
+    X(EXPORT_BIFLOW, "export.biflow", BOOL, 1, 0, 1, "", "", \
+      "IPFIX/NetFlow v9: one record per flow with OUT_BYTES/OUT_PKTS (false: two uniflows)") \
+    X(EXPORT_TEMPLATE_REFRESH, "export.template_refresh", INT, 60, 1, 86400, "", "s", \
+      "IPFIX/NetFlow v9 templates are sent again at least this often (and every 100 datagrams)") \
+    X(EXPORT_MTU, "export.mtu", INT, 1400, 512, 65000, "", "bytes", \
+      "Largest IPFIX/NetFlow v9 datagram sent")
 
 typedef enum ntc__cfg_id {
 #define NTC__X_ENUM(id, ...) NTC__CFG_##id,

@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "alert/alert.h"
+#include "collect/collect.h"
 #include "core/engine_int.h"
 #include "ntopcore/error.h"
 #include "ntopcore/l7.h"
@@ -833,5 +834,224 @@ NTC_EXPORT int ntc_engine_foreach_host(ntc_engine *e, int (*fn)(void *user, cons
     }
 out:
     e->in_cb--;
+    return 0;
+}
+
+/* ---- flows learnt from elsewhere: collectors and ntc_engine_ingest_flow() ---- */
+
+NTC_EXPORT int ntc_engine_open_collector(ntc_engine *e, const char *uri)
+{
+    if (e && e->in_cb)
+        return NTC_ESTATE; /* called from one of this engine's callbacks */
+    if (!e || !uri)
+        return NTC_EINVAL;
+    return ntc__collect_open(e, e->cap, e->cfg, &e->st, ntc__mix64(e->flows.seed + 7), uri,
+                             e->errmsg, sizeof(e->errmsg));
+}
+
+/* TCP state from the flags each side sent (a collected flow has no packets to follow). */
+static uint8_t collected_tcp_state(uint8_t cli, uint8_t srv)
+{
+    uint8_t all = cli | srv;
+    if (all & 0x04)
+        return NTC_TCP_RESET;
+    if ((cli & 0x01) && (srv & 0x01))
+        return NTC_TCP_CLOSED;
+    if (all & 0x01)
+        return NTC_TCP_CLOSING;
+    if ((cli & 0x02) && (srv & 0x12) == 0x12)
+        return NTC_TCP_ESTABLISHED;
+    if ((cli & 0x02) && !srv)
+        return NTC_TCP_SYN_SENT;
+    return NTC_TCP_MIDSTREAM;
+}
+
+static struct ntc_flow *new_collected_flow(ntc_engine *e, const ntc__pkt *p, uint32_t hash,
+                                           int *dir)
+{
+    if (e->flows.count >= e->flows.max) {
+        struct ntc_flow *old = ntc__flow_oldest(&e->flows);
+        if (old) {
+            e->flows.evicted++;
+            end_flow(e, old, NTC_FLOW_END_EVICTED);
+        }
+    }
+    struct ntc_flow *f = ntc__flow_create(&e->flows, p, hash, e->now_us, dir);
+    if (!f)
+        return NULL;
+    /* No packets are seen: flow analytics (TCP health, latency, ...) do not apply. */
+    f->ana = NULL;
+    ntc_host *c = attach_host(e, f->key.a, f->key.ip_version, f->key.vlan);
+    if (c) {
+        c->active_cli++;
+        c->total_cli++;
+    }
+    f->host[0] = c;
+    ntc_host *s = attach_host(e, f->key.b, f->key.ip_version, f->key.vlan);
+    if (s) {
+        s->active_srv++;
+        s->total_srv++;
+    }
+    f->host[1] = s;
+    return f;
+}
+
+static void collected_l7(struct ntc_flow *f, const ntc_flow_record *r)
+{
+    int how = r->l7_how;
+    if (how == NTC_L7_PENDING)
+        how = (r->l7_app || r->l7_master || r->l7_name) ? NTC_L7_DPI : NTC_L7_OFF;
+    if (how > NTC_L7_OFF)
+        how = NTC_L7_OFF;
+    f->l7.how = (uint8_t)how;
+    if (how == NTC_L7_OFF)
+        return;
+    f->l7.master = r->l7_master;
+    f->l7.app = r->l7_app;
+    f->l7.category = r->l7_category;
+    f->l7.breed = r->l7_breed <= NTC_BREED_UNRATED ? r->l7_breed : NTC_BREED_UNRATED;
+    f->l7.risk = r->l7_risk;
+    f->l7.risk_score = r->l7_risk_score;
+}
+
+NTC_EXPORT int ntc_engine_ingest_flow(ntc_engine *e, const ntc_flow_record *rec)
+{
+    if (e && e->in_cb)
+        return NTC_ESTATE; /* called from one of this engine's callbacks */
+    if (!e || !rec || rec->size < offsetof(ntc_flow_record, export_us))
+        return NTC_EINVAL;
+    ntc_flow_record r;
+    memset(&r, 0, sizeof(r));
+    memcpy(&r, rec, NTC__MIN(rec->size, sizeof(r)));
+    const char *bad = (r.ip_version != 4 && r.ip_version != 6) ? "IP version is neither 4 nor 6"
+                      : r.last_us < r.first_us                    ? "last_us before first_us"
+                      : !r.packets && !r.rev_packets              ? "no packets"
+                                                                  : NULL;
+    if (bad) {
+        e->st.collect_errors++;
+        set_error(e, "flow record: %s", bad);
+        return NTC_EINVAL;
+    }
+    /* The clock: the export time, and at least the flow's last packet. */
+    uint64_t ts = r.export_us > r.last_us ? r.export_us : r.last_us;
+    if (e->st.packets == 0 && e->st.flows_collected == 0) {
+        e->st.first_us = ts;
+        set_clock(e, ts);
+    } else if (ts < e->now_us && e->now_us - ts > e->resync_us) {
+        resync_clock(e, ts);
+    } else {
+        advance_clock(e, ts);
+    }
+    e->st.flows_collected++;
+
+    /* Find the flow as a packet of the record's source would; the flow table orients new flows
+     * (a biflow's source is its client: TCP as if it sent the SYN, ICMP the echo request). */
+    int biflow = r.rev_packets || r.rev_bytes || r.dst_tcp_flags;
+    ntc__pkt p;
+    memset(&p, 0, sizeof(p));
+    p.ip_version = r.ip_version;
+    memcpy(p.src, r.src_addr, r.ip_version == 4 ? 4 : 16);
+    memcpy(p.dst, r.dst_addr, r.ip_version == 4 ? 4 : 16);
+    p.sport = r.src_port;
+    p.dport = r.dst_port;
+    p.l4_proto = r.l4_proto;
+    p.vlan = r.vlan & 0x0fff;
+    if (r.l4_proto == 6)
+        p.tcp_flags = biflow || (r.src_tcp_flags & 0x12) == 0x02 ? 0x02 : 0;
+    else if (r.l4_proto == 1)
+        p.icmp_type = 8;     /* an echo request: its sender is the client */
+    else if (r.l4_proto == 58)
+        p.icmp_type = 128;
+    uint32_t hash = ntc__flow_hash(&e->flows, &p);
+    int dir;
+    struct ntc_flow *f = ntc__flow_find(&e->flows, &p, hash, &dir);
+    if (f && r.first_us > f->last_us && r.first_us - f->last_us > e->flows.idle_us[f->lru_id]) {
+        /* The exporter's flow started after ours would have expired: a new flow. */
+        e->flows.expired++;
+        end_flow(e, f, NTC_FLOW_END_IDLE);
+        f = NULL;
+    }
+    int created = 0;
+    if (!f) {
+        if (!(f = new_collected_flow(e, &p, hash, &dir))) {
+            set_error(e, "flow record: out of memory");
+            return NTC_ENOMEM;
+        }
+        created = 1;
+        f->first_us = r.first_us;
+        f->last_us = r.last_us;
+        f->last_report_us = e->now_us;
+        f->tcp_state = NTC_TCP_NONE;
+    }
+    int d = dir;   /* the flow's side of the record's source */
+    if (!created && r.first_us == f->first_us && r.packets >= f->pkts[d] &&
+        r.bytes >= f->bytes[d] && r.rev_packets >= f->pkts[1 - d] &&
+        r.rev_bytes >= f->bytes[1 - d]) {
+        /* The same start and counters that include ours: a cumulative update of this flow (an
+         * active-timeout report, as ntc_exporter sends them); only the difference is new. */
+        r.packets -= f->pkts[d];
+        r.bytes -= f->bytes[d];
+        r.rev_packets -= f->pkts[1 - d];
+        r.rev_bytes -= f->bytes[1 - d];
+    }
+    /* Interface counters: the record's (new) traffic, as IP bytes. */
+    ntc_iface_stats *st = &e->st;
+    uint64_t pk = r.packets + r.rev_packets, by = r.bytes + r.rev_bytes;
+    st->packets += pk;
+    st->bytes += by;
+    st->ip_packets += pk;
+    st->ip_bytes += by;
+    if (r.ip_version == 4)
+        st->ipv4_packets += pk;
+    else
+        st->ipv6_packets += pk;
+    switch (r.l4_proto) {
+    case 6: st->tcp_packets += pk; st->tcp_bytes += by; break;
+    case 17: st->udp_packets += pk; st->udp_bytes += by; break;
+    case 1: case 58: st->icmp_packets += pk; st->icmp_bytes += by; break;
+    default: st->other_l4_packets += pk; st->other_l4_bytes += by; break;
+    }
+    f->pkts[d] += r.packets;
+    f->bytes[d] += r.bytes;
+    f->pkts[1 - d] += r.rev_packets;
+    f->bytes[1 - d] += r.rev_bytes;
+    f->tcp_flags[d] |= r.src_tcp_flags;
+    f->tcp_flags[1 - d] |= r.dst_tcp_flags;
+    if (r.first_us < f->first_us)
+        f->first_us = r.first_us;
+    if (r.last_us > f->last_us)
+        f->last_us = r.last_us;
+    int k = f->lru_id;
+    if (r.l4_proto == 6) {
+        f->tcp_state = collected_tcp_state(f->tcp_flags[0], f->tcp_flags[1]);
+        uint8_t s = f->tcp_state;
+        k = (s == NTC_TCP_SYN_SENT || s == NTC_TCP_SYN_RCVD || s == NTC_TCP_CLOSED ||
+             s == NTC_TCP_RESET) ? NTC__FLOW_LRU_SHORT : NTC__FLOW_LRU_NORMAL;
+    }
+    /* Most recently heard of: the tail of its idle list. */
+    ntc__list_remove(&e->flows.lru[f->lru_id], &f->lru);
+    f->lru_id = (uint8_t)k;
+    ntc__list_push_tail(&e->flows.lru[k], &f->lru);
+
+    for (int side = 0; side < 2; side++) {
+        ntc_host *h = f->host[side == 0 ? d : 1 - d];
+        if (!h)
+            continue;
+        h->packets_sent += side == 0 ? r.packets : r.rev_packets;
+        h->bytes_sent += side == 0 ? r.bytes : r.rev_bytes;
+        h->packets_rcvd += side == 0 ? r.rev_packets : r.packets;
+        h->bytes_rcvd += side == 0 ? r.rev_bytes : r.bytes;
+        ntc__host_touch(&e->hosts, h, e->now_us);
+    }
+    if (created) {
+        collected_l7(f, &r);
+        f->meta = ntc__collect_meta(&r);
+        ntc__l7_classified(e, f);   /* accounts the counters above */
+        if (e->alerts)
+            ntc__alert_verdict(e, f); /* flow risks, dangerous and blacklisted applications */
+    } else if (!f->dpi) {
+        ntc__l7_add(e, f, d, r.packets, r.bytes);
+        ntc__l7_add(e, f, 1 - d, r.rev_packets, r.rev_bytes);
+    }
     return 0;
 }

@@ -89,6 +89,8 @@ void ntc__l7_classified(ntc_engine *eng, struct ntc_flow *f);
 void ntc__l7_swapped(ntc_engine *eng, struct ntc_flow *f);
 /** Account one packet of a classified flow (direction dir). */
 void ntc__l7_packet(ntc_engine *eng, struct ntc_flow *f, int dir, uint32_t bytes);
+/** Account traffic of a classified flow in bulk (a collected record's counters). */
+void ntc__l7_add(ntc_engine *eng, struct ntc_flow *f, int dir, uint64_t pkts, uint64_t bytes);
 
 void ntc__engine_fill_stats(const ntc_engine *eng, ntc_iface_stats *st);
 void ntc__engine_publish_snapshot(ntc_engine *eng);

@@ -136,6 +136,31 @@ void ntc__l7_packet(ntc_engine *e, struct ntc_flow *f, int dir, uint32_t bytes)
     }
 }
 
+void ntc__l7_add(ntc_engine *e, struct ntc_flow *f, int dir, uint64_t pkts, uint64_t bytes)
+{
+    if (!pkts && !bytes)
+        return;
+    ntc__app_acct *a = &e->apps[f->app_index];
+    ntc__app_acct *c = &e->cats[f->l7.category < 64 ? f->l7.category : 0];
+    a->pkts[dir] += pkts;
+    a->bytes[dir] += bytes;
+    c->pkts[dir] += pkts;
+    c->bytes[dir] += bytes;
+    for (int s = 0; s < 2; s++) {
+        ntc_host *h = f->host[s];
+        if (!h || !h->local || f->host_app[s] == UINT16_MAX)
+            continue;
+        ntc__host_app *ha = &h->local->apps[f->host_app[s]];
+        if (s == dir) {
+            ha->pkts_sent += pkts;
+            ha->bytes_sent += bytes;
+        } else {
+            ha->pkts_rcvd += pkts;
+            ha->bytes_rcvd += bytes;
+        }
+    }
+}
+
 static int fill_app(const ntc__app_acct *a, uint16_t id, ntc_app_stats *out)
 {
     ntc_app_stats st = {.size = out->size, .id = id, .flows = a->flows,

@@ -623,6 +623,8 @@ static const ntc__field_def flow_fields[] = {
          "host name a DHCP client announced"),
     META(NTC_META_HOST_NAME, "HOST_NAME", 0, NTC_FIELD_STRING, 0,
          "name read by DPI for other protocols"),
+    META(NTC_META_FLOW_SOURCE, "FLOW_SOURCE", 0, NTC_FIELD_STRING, 0,
+         "where a collected flow came from (ipfix:EXPORTER/DOMAIN, zmq:...)"),
     /* Flow analytics (flow.analytics). */
     FN("FLOW_STATE", 0, NTC_FIELD_STRING, 0, get_flow_state, "the flow's state in words"),
     FN("CONN_STATE", 0, NTC_FIELD_STRING, 0, get_conn_state, "Zeek conn_state (TCP, UDP)"),

@@ -205,7 +205,12 @@ check(st.get('offered') == 20000 and st.get('written', 0) + dropped == 20000,
 check(dropped > 0 and st.get('errors', 0) > 0 and st.get('reconnects', 0) >= 1,
       'the outage shows: %d dropped, %s failed writes, %s reconnects' % (dropped, st.get('errors'), st.get('reconnects')))
 count = int(query('SELECT count() FROM outage')) if restarted else -1
-check(count == st.get('written'), 'SELECT count() = %d = records the sink says it wrote' % count)
+# A batch the server stored just before it was killed, whose reply never came, is counted as
+# failed by the sink yet is in the table: at most one batch (200 rows) more than written.
+w_ = st.get('written', 0)
+check(w_ <= count <= w_ + 200,
+      'SELECT count() = %d: the records the sink says it wrote (%d), plus at most the one batch '
+      'in flight when the server was killed' % (count, w_))
 check('retrying' in err, 'the outage was logged: %s' % (err.strip().splitlines() or [''])[0][:160])
 
 print('%d failed' % fails)

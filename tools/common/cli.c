@@ -204,7 +204,9 @@ int cli_open_engine(cli_common *c, ntc_engine **out)
         }
     }
     for (int i = 0; i < c->nifaces; i++) {
-        if ((rc = ntc_engine_open_live(eng, c->ifaces[i])) != 0) {
+        /* A URI (netflow:udp://..., zmq:tcp://...) is a flow collector, else an interface. */
+        if ((rc = strstr(c->ifaces[i], "://") ? ntc_engine_open_collector(eng, c->ifaces[i])
+                                              : ntc_engine_open_live(eng, c->ifaces[i])) != 0) {
             fprintf(stderr, "%s: %s\n", c->prog, ntc_engine_errmsg(eng));
             ntc_engine_free(eng);
             return rc == NTC_EINVAL ? CLI_EXIT_USAGE : CLI_EXIT_RUNTIME;
@@ -292,6 +294,12 @@ void cli_print_summary(FILE *out, ntc_engine *eng)
     if (st.clock_resyncs)
         fprintf(out, "clock restarted %" PRIu64 " time(s): packets far behind the packet clock\n",
                 st.clock_resyncs);
+    if (st.flows_collected || st.collect_messages || st.collect_errors)
+        fprintf(out, "collected: %" PRIu64 " flow records in %" PRIu64 " messages, %" PRIu64
+                     " malformed, %" PRIu64 " lost (sequence gaps), %" PRIu64
+                     " without template, %" PRIu64 " refused (limits)\n",
+                st.flows_collected, st.collect_messages, st.collect_errors, st.collect_lost,
+                st.collect_no_template, st.collect_refused);
     if (st.kernel_received || st.kernel_dropped)
         fprintf(out, "kernel: received %" PRIu64 ", dropped %" PRIu64 ", interface drops %" PRIu64 "\n",
                 st.kernel_received, st.kernel_dropped, st.ifdrops);

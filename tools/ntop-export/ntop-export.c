@@ -9,8 +9,9 @@
 #include <string.h>
 
 #include "cli.h"
+#include "flowexport.h"
 
-enum { OPT_WHAT = CLI_OPT_TOOL_BASE, OPT_FORMAT };
+enum { OPT_WHAT = CLI_OPT_TOOL_BASE, OPT_FORMAT, OPT_ZMQ_FORMAT, OPT_ZMQ_COMPRESS };
 
 #define MAX_OUTPUTS 16
 
@@ -21,6 +22,8 @@ typedef struct export_ctx {
     ntc_exporter *ex;
     unsigned what;
     int verbose;
+    flow_exports fx;    /* flow exporters: zmq:, ipfix:, netflow9: */
+    ntc_engine *eng;
 } export_ctx;
 
 static void usage(FILE *out)
@@ -28,7 +31,7 @@ static void usage(FILE *out)
     fprintf(out,
             "Usage: ntop-export [-r FILE]... [-i IFACE]... [-m NETS] [-c COUNT] [-o URI]...\n"
             "                   [--what flows|hosts|apps|categories|alerts[,...]]\n"
-            "                   [--format names|nprobe]\n"
+            "                   [--format names|nprobe] [--zmq-format tlv|json] [--zmq-compress]\n"
             "                   [--config FILE] [--set KEY=VALUE]... [-q] [-v] [EXPRESSION]\n"
             "Read packets from capture files or live interfaces and write one record per flow when\n"
             "it ends (idle, evicted, active timeout) and for every flow left at the end, to every\n"
@@ -46,6 +49,9 @@ static void usage(FILE *out)
             "                     es:http://HOST:PORT/_bulk?index=ntop-%%Y.%%m.%%d\n"
             "                   options after '?', '&'-separated: queue=N, batch=N, flush_ms=N;\n"
             "                   files rotate_mb=N, rotate_s=N; sqlite retention_s=N, max_mb=N\n"
+            "                   flow exporters (each flow as it ends): zmq:tcp://ADDR:PORT\n"
+            "                   (publish; PORTc: connect), ipfix:udp://HOST:PORT,\n"
+            "                   netflow9:udp://HOST:PORT; with exporters only, no JSON lines\n"
             "  --what WHAT      flows (default); hosts (when purged and at the end); apps or\n"
             "                   categories (the interface's traffic per application or category,\n"
             "                   at the end); alerts (each alert as it is raised: engaged, released,\n"
@@ -53,6 +59,8 @@ static void usage(FILE *out)
             "                   alert.rules_file); several, comma-separated, for databases\n"
             "  --format FMT     names: nProbe field names (default); nprobe: numeric element ids\n"
             "                   (JSON lines outputs)\n"
+            "  --zmq-format F   zmq: payloads as tlv (default) or json (export.zmq_format)\n"
+            "  --zmq-compress   zlib-compress zmq: payloads (export.zmq_compress)\n"
             "  --config FILE    read KEY = VALUE settings\n"
             "  --set KEY=VALUE  set one configuration key (see below)\n"
             "  --list-config    print the configuration keys and exit\n"
@@ -72,8 +80,20 @@ static void on_flow(void *user, const ntc_flow *f, ntc_flow_end_reason why)
 {
     export_ctx *x = user;
     (void)why;
+    if (x->fx.n) {
+        ntc_iface_stats st = {.size = sizeof(st)};
+        ntc_engine_get_iface_stats(x->eng, &st);
+        fx_flow(&x->fx, f, st.last_us);
+    }
     if (x->what & W_FLOWS)
         ntc_exporter_flow(x->ex, f);
+}
+
+static void on_tick(void *user, ntc_tick tick, uint64_t now_us)
+{
+    export_ctx *x = user;
+    if (tick == NTC_TICK_SECOND && x->fx.n)
+        fx_flush(&x->fx, now_us);
 }
 
 /* Alerts go to the outputs as records too (tables "alerts" in databases). */
@@ -218,6 +238,8 @@ static int export_main(cli_common *cp, int argc, char **argv)
         CLI_COMMON_LONGOPTS,
         {"what", required_argument, NULL, OPT_WHAT},
         {"format", required_argument, NULL, OPT_FORMAT},
+        {"zmq-format", required_argument, NULL, OPT_ZMQ_FORMAT},
+        {"zmq-compress", no_argument, NULL, OPT_ZMQ_COMPRESS},
         {NULL, 0, NULL, 0}};
     int opt;
     while ((opt = getopt_long(argc, argv, CLI_SHORTOPTS "o:", longopts, NULL)) != -1) {
@@ -231,6 +253,11 @@ static int export_main(cli_common *cp, int argc, char **argv)
             if (nuris == MAX_OUTPUTS) {
                 fprintf(stderr, "ntop-export: too many -o options (at most %d)\n", MAX_OUTPUTS);
                 return CLI_EXIT_USAGE;
+            }
+            if (fx_is_uri(optarg)) {
+                if (fx_add(&x.fx, "ntop-export", optarg))
+                    return CLI_EXIT_USAGE;
+                break;
             }
             uris[nuris++] = optarg;
             break;
@@ -251,6 +278,14 @@ static int export_main(cli_common *cp, int argc, char **argv)
                 return CLI_EXIT_USAGE;
             }
             break;
+        case OPT_ZMQ_FORMAT:
+        case OPT_ZMQ_COMPRESS:
+            if (ntc_config_set(c.cfg, opt == OPT_ZMQ_FORMAT ? "export.zmq_format" : "export.zmq_compress",
+                               opt == OPT_ZMQ_FORMAT ? optarg : "true")) {
+                fprintf(stderr, "ntop-export: --zmq-format takes tlv or json, not '%s'\n", optarg);
+                return CLI_EXIT_USAGE;
+            }
+            break;
         default:
             fprintf(stderr, "Try 'ntop-export --help'.\n");
             return CLI_EXIT_USAGE;
@@ -262,7 +297,7 @@ static int export_main(cli_common *cp, int argc, char **argv)
     }
     if (cli_check_sources(&c))
         return CLI_EXIT_USAGE;
-    if (nuris == 0)
+    if (nuris == 0 && x.fx.n == 0)
         uris[nuris++] = "jsonl:-";
     int kinds = !!(x.what & W_FLOWS) + !!(x.what & W_HOSTS) + !!(x.what & W_APPS) +
                 !!(x.what & W_CATEGORIES) + !!(x.what & W_ALERTS);
@@ -296,8 +331,14 @@ static int export_main(cli_common *cp, int argc, char **argv)
         ntc_exporter_free(x.ex);
         return rc;
     }
+    x.eng = eng;
+    if ((rc = fx_open(&x.fx, c.cfg)) != 0) {
+        ntc_engine_free(eng);
+        ntc_exporter_free(x.ex);
+        return rc;
+    }
     ntc_callbacks cb = {.version = NTC_CALLBACKS_VERSION, .flow_end = on_flow, .host_end = on_host,
-                        .log = on_log, .alert = on_alert};
+                        .tick = on_tick, .log = on_log, .alert = on_alert};
     ntc_engine_set_callbacks(eng, &cb, &x);
     struct sigaction sa;
     memset(&sa, 0, sizeof(sa));
@@ -311,6 +352,12 @@ static int export_main(cli_common *cp, int argc, char **argv)
         cli_print_summary(stderr, eng); /* before the flush empties the tables */
     ntc_engine_flush(eng);
     g_reload_engine = NULL;
+    if (x.fx.n) {
+        ntc_iface_stats ist = {.size = sizeof(ist)};
+        ntc_engine_get_iface_stats(eng, &ist);
+        if (fx_close(&x.fx, ist.last_us, c.verbose && !c.quiet ? stderr : NULL))
+            run_err = run_err ? run_err : NTC_EIO;
+    }
     if (c.verbose && !c.quiet && (x.what & W_ALERTS)) {
         ntc_alert_stats as = {.size = sizeof(as)};
         ntc_engine_get_alert_stats(eng, &as);
