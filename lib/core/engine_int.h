@@ -67,6 +67,7 @@ struct ntc_engine {
     uint64_t replay_origin_pkt, replay_origin_wall;
 
     int in_cb;                  /* > 0 while one of the caller's callbacks runs */
+    int in_tick;                /* > 0 while the tick callback runs (tables are consistent) */
     atomic_int stop;
 
     /* Snapshots for reader threads. */
