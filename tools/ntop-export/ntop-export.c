@@ -42,7 +42,9 @@ static void usage(FILE *out)
             "  --set KEY=VALUE  set one configuration key (see below)\n"
             "  --list-config    print the configuration keys and exit\n"
             "  -q               no progress or summary on stderr\n"
-            "  -v               print a summary of the interface counters on stderr at the end\n"
+            "  -v               print a summary of the interface counters on stderr at the end\n");
+    cli_print_script_help(out);
+    fprintf(out,
             "  --help, --version\n"
             "  EXPRESSION       a BPF filter (tcpdump syntax) applied to every source\n"
             "\n"
@@ -231,7 +233,7 @@ static int export_main(cli_common *cp, int argc, char **argv)
     }
     ntc_callbacks cb = {.version = NTC_CALLBACKS_VERSION, .flow_end = on_flow, .host_end = on_host,
                         .log = on_log};
-    ntc_engine_set_callbacks(eng, &cb, &x);
+    cli_set_callbacks(&c, eng, &cb, &x);
 
     int run_err = cli_run(&c, eng);
     const char *err_text = run_err ? ntc_engine_errmsg(eng) : "";
@@ -245,6 +247,7 @@ static int export_main(cli_common *cp, int argc, char **argv)
         ntc_engine_foreach_app(eng, a.categories, sum_app, &a);
         ntc_engine_foreach_app(eng, a.categories, print_app, &a);
     }
+    cli_scripts_finish(&c);
     int status = CLI_EXIT_OK;
     if (fflush(x.out) != 0 || x.write_error || (x.out != stdout && fclose(x.out) != 0)) {
         fprintf(stderr, "ntop-export: write error on %s: %s\n", x.out_name,
