@@ -33,6 +33,7 @@ typedef struct lengine {
     int failed;            /* a callback raised: its message is in UV_ERROR */
     int has_cb[UV_COUNT];  /* a function is set in that user value */
     int collecting;        /* flows() is running: ended flows go to the collector */
+    int flushing;          /* flows() reached the end of the input and is flushing */
     int iter_done;         /* flows() reached the end of the input and flushed */
     int src_err;           /* first source error seen by flows() */
     size_t iter_i, iter_pos;
@@ -323,6 +324,7 @@ static int l_open_file(lua_State *L)
     if (rc)
         return ntcl_raise(L, "open_file", rc, ntc_engine_errmsg(e->eng));
     e->iter_done = 0;
+    e->flushing = 0;
     lua_settop(L, 1);
     return 1;
 }
@@ -336,6 +338,7 @@ static int l_open_live(lua_State *L)
         return ntcl_raise(L, "open_live", rc, ntc_engine_errmsg(e->eng));
     e->run.live = 1;
     e->iter_done = 0;
+    e->flushing = 0;
     lua_settop(L, 1);
     return 1;
 }
@@ -458,10 +461,14 @@ static int flows_next(lua_State *L)
         drive_begin(L, 1);
         e->collecting = 1;
         uint64_t n;
-        int finished = ntcb_run(&e->run, 0, 0, &n, &e->src_err);
+        int finished = e->flushing || ntcb_run(&e->run, 0, 0, &n, &e->src_err);
         if (finished && !e->failed) {
-            ntc_engine_flush(e->eng);
-            e->iter_done = 1;
+            /* The flows still open, a batch at a time (memory stays bounded). */
+            e->flushing = 1;
+            if (ntc_engine_flush_some(e->eng, FLOW_BATCH) == 0) {
+                e->flushing = 0;
+                e->iter_done = 1;
+            }
         }
         e->collecting = 0;
         drive_end(L, e);

@@ -68,7 +68,7 @@ int ntcpy_open_file(ntcpy *p, const char *path);
 int ntcpy_open_live(ntcpy *p, const char *ifname);
 int ntcpy_run(ntcpy *p, uint64_t max_packets, unsigned max_ms, int collect, size_t batch,
               uint64_t *packets, int *err);
-int ntcpy_flush(ntcpy *p, int collect);
+int ntcpy_flush(ntcpy *p, int collect, size_t max_flows);
 void ntcpy_stop(ntcpy *p);
 const char *ntcpy_errmsg(ntcpy *p);
 const char *ntcpy_batch(ntcpy *p, size_t *len, size_t *count);

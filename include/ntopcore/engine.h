@@ -158,6 +158,13 @@ int ntc_engine_advance(ntc_engine *eng, uint64_t now_us);
  * the interface stay. For the end of a capture. */
 int ntc_engine_flush(ntc_engine *eng);
 
+/** ntc_engine_flush() in portions, for callers that hand the flows out as they come (bindings
+ * iterating flows): end at most max_flows of the open flows (0: all), oldest first, so a
+ * sequence of calls ends them in the order ntc_engine_flush() would. When no flow is left open the
+ * hosts are purged as by ntc_engine_flush(). Returns the number of flows still open (0 when done),
+ * or NTC_ESTATE / NTC_EINVAL. */
+int ntc_engine_flush_some(ntc_engine *eng, size_t max_flows);
+
 /** Fill interface counters (out->size set by the caller). Engine thread only. */
 int ntc_engine_get_iface_stats(const ntc_engine *eng, ntc_iface_stats *out);
 

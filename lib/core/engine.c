@@ -652,6 +652,25 @@ NTC_EXPORT int ntc_engine_flush(ntc_engine *e)
     return 0;
 }
 
+NTC_EXPORT int ntc_engine_flush_some(ntc_engine *e, size_t max_flows)
+{
+    if (e && e->in_cb)
+        return NTC_ESTATE; /* called from one of this engine's callbacks */
+    if (!e)
+        return NTC_EINVAL;
+    struct ntc_flow *f;
+    size_t n = 0;
+    while ((max_flows == 0 || n < max_flows) && (f = ntc__flow_oldest(&e->flows)) != NULL) {
+        end_flow(e, f, NTC_FLOW_END_FLUSH);
+        n++;
+    }
+    if (e->flows.count == 0) {
+        ntc__host_table_clear(&e->hosts, host_end_cb, e);
+        return 0;
+    }
+    return e->flows.count > INT32_MAX ? INT32_MAX : (int)e->flows.count;
+}
+
 /* ---- reading ---- */
 
 void ntc__engine_fill_stats(const ntc_engine *e, ntc_iface_stats *st)

@@ -1011,6 +1011,32 @@ static void walk_from_tick(void **state)
     ntc_engine_free(e);
 }
 
+/* ntc_engine_flush_some() ends the open flows in portions, in the order ntc_engine_flush() would,
+ * and purges the hosts with the last portion. */
+static void flush_in_portions(void **state)
+{
+    (void)state;
+    h_rec *r = h_rec_new();
+    ntc_engine *e = h_engine(r, NULL);
+    for (int i = 0; i < 5; i++)
+        h_udp(e, T0 + (uint64_t)i * MS, "10.0.0.1", (uint16_t)(1000 + i), "10.0.0.2", 53, 0);
+    assert_int_equal(ntc_engine_flush_some(e, 2), 3);
+    assert_int_equal(r->nflows, 2);
+    assert_int_equal(r->nhosts, 0);
+    assert_int_equal(h_stats(e).hosts_active, 2);
+    assert_int_equal(ntc_engine_flush_some(e, 2), 1);
+    assert_int_equal(ntc_engine_flush_some(e, 2), 0);
+    assert_int_equal(r->nflows, 5);
+    assert_int_equal(r->nhosts, 2);
+    for (int i = 0; i < 5; i++) {
+        assert_int_equal(r->flows[i].fi.cli_port, 1000 + i); /* oldest first */
+        assert_int_equal(r->flows[i].reason, NTC_FLOW_END_FLUSH);
+    }
+    assert_int_equal(ntc_engine_flush_some(e, 0), 0);
+    ntc_engine_free(e);
+    free(r);
+}
+
 /* One packet stamped years ahead must not freeze the clock for the rest of the input: the next
  * packet far behind the clock restarts it (counted), the flows of the bogus time end, and later
  * flows get their own times and expire normally. */
@@ -1078,6 +1104,7 @@ int main(void)
         cmocka_unit_test(snapshot_max_flows),
         cmocka_unit_test(reentrancy_refused),
         cmocka_unit_test(walk_from_tick),
+        cmocka_unit_test(flush_in_portions),
         cmocka_unit_test(config_error_codes),
         cmocka_unit_test(clock_resync_after_bogus_future),
         cmocka_unit_test(snapshot_outlives_engine),

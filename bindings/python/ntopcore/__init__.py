@@ -166,6 +166,7 @@ class Engine:
         self._p = None
         self._exc = None
         self._finished = False
+        self._flushing = False
         self._src_err = None
         self.max_packets = int(max_packets or 0)
         self.packets = 0
@@ -267,12 +268,14 @@ class Engine:
         if lib.ntcpy_open_file(self._p, os.fsencode(path)):
             raise Error(_text(lib.ntc_engine_errmsg(lib.ntcpy_engine(self._p))))
         self._finished = False
+        self._flushing = False
 
     def open_live(self, ifname):
         self._check()
         if lib.ntcpy_open_live(self._p, os.fsencode(ifname)):
             raise Error(_text(lib.ntc_engine_errmsg(lib.ntcpy_engine(self._p))))
         self._finished = False
+        self._flushing = False
 
     # ---- running ----
 
@@ -323,7 +326,7 @@ class Engine:
     def flush(self):
         """End every open flow (on_flow_end with reason "flush") and purge the hosts."""
         self._check()
-        lib.ntcpy_flush(self._p, 0)
+        lib.ntcpy_flush(self._p, 0, 0)
         self._raise_callback_error()
 
     def stop(self):
@@ -364,10 +367,11 @@ class Engine:
         length = ffi.new("size_t *")
         count = ffi.new("size_t *")
         while not self._finished:
-            done = self._run(True)
+            # At the end of the input, the flows still open: a batch at a time.
+            done = self._flushing or self._run(True)
             if done:
-                lib.ntcpy_flush(p, 1)
-                self._finished = True
+                self._flushing = lib.ntcpy_flush(p, 1, _BATCH) > 0
+                self._finished = not self._flushing
             text = lib.ntcpy_batch(p, length, count)
             if text == ffi.NULL:
                 lib.ntcpy_batch_clear(p)

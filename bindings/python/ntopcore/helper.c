@@ -125,10 +125,10 @@ int ntcpy_run(ntcpy *p, uint64_t max_packets, unsigned max_ms, int collect, size
     return finished;
 }
 
-int ntcpy_flush(ntcpy *p, int collect)
+int ntcpy_flush(ntcpy *p, int collect, size_t max_flows)
 {
     p->collect = collect;
-    int rc = ntc_engine_flush(p->eng);
+    int rc = ntc_engine_flush_some(p->eng, max_flows);
     p->collect = 0;
     return rc;
 }

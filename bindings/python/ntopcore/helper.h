@@ -39,8 +39,9 @@ int ntcpy_open_live(ntcpy *p, const char *ifname);
  * stored in *err (when 0) and its message is ntcpy_errmsg(). */
 int ntcpy_run(ntcpy *p, uint64_t max_packets, unsigned max_ms, int collect, size_t batch,
               uint64_t *packets, int *err);
-/* End every flow (flow callbacks; kept for ntcpy_batch() with collect) and purge the hosts. */
-int ntcpy_flush(ntcpy *p, int collect);
+/* End at most max_flows of the open flows (0: all; flow callbacks; kept for ntcpy_batch() with
+ * collect), oldest first; the hosts are purged with the last one. Returns the flows still open. */
+int ntcpy_flush(ntcpy *p, int collect, size_t max_flows);
 /* Ask a running ntcpy_run() to return soon. Any thread. */
 void ntcpy_stop(ntcpy *p);
 const char *ntcpy_errmsg(ntcpy *p);
