@@ -308,3 +308,20 @@ def test_pcaps_flows_and_counters_equal_export():
         assert st[k] == v, k
 
 
+
+
+def test_records_cross_in_marshal_format_exactly():
+    """Records reach Python re-encoded in marshal's format; the decoded objects equal what
+    json.loads gives for the library's JSON, hostile strings and big numbers included."""
+    import json
+    from ntopcore import _decode
+    e = ntopcore.Engine()
+    assert ntopcore._use_marshal is True
+    text = ('[{"S":"\\u0001\\u001f \\"q\\" \\\\ \\/ \\ud83d\\ude00 \\udc00 caf\u00e9 \ufffd","N":0,'
+            '"BIG":18446744073709551615,"NEG":-2147483649,"F":12.5e-3,"L":[1,[2,{"K":"v"}]],'
+            '"E":{},"A":[],"T":true,"X":false,"Z":null,"LONG":"%s"},{"S":""}]' % ("\u00e9" * 300))
+    raw = text.encode()
+    buf = ntopcore._ffi.from_buffer(raw)
+    assert _decode(e._p, buf, len(raw)) == json.loads(raw)
+    st = e.stats()
+    assert isinstance(st["bps"], float) and st["packets"] == 0

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "bind_common.h"
+#include "marshal_out.h"
 
 struct ntcpy {
     ntc_engine *eng;
@@ -16,6 +17,7 @@ struct ntcpy {
     ntcb_runner run;
     ntcb_buf rec;   /* one record for a Python callback */
     ntcb_buf json;  /* ntcpy_json() */
+    ntcb_buf mar;   /* ntcpy_to_marshal() */
 };
 
 static void c_flow_end(void *u, const ntc_flow *f, ntc_flow_end_reason why)
@@ -88,6 +90,7 @@ void ntcpy_free(ntcpy *p)
     ntcb_collector_free(&p->col);
     ntcb_buf_free(&p->rec);
     ntcb_buf_free(&p->json);
+    ntcb_buf_free(&p->mar);
     free(p);
 }
 
@@ -171,4 +174,12 @@ const char *ntcpy_json(ntcpy *p, int what, int arg, size_t *len, int *rc)
         return NULL;
     *len = p->json.len;
     return p->json.p;
+}
+
+const char *ntcpy_to_marshal(ntcpy *p, const char *json, size_t n, size_t *outlen)
+{
+    if (ntcpy_marshal(json, n, &p->mar))
+        return NULL;
+    *outlen = p->mar.len;
+    return p->mar.p;
 }

@@ -55,4 +55,9 @@ void ntcpy_batch_clear(ntcpy *p);
  * error (NTC_ESTATE inside a callback other than the tick's). Valid until the next call. */
 const char *ntcpy_json(ntcpy *p, int what, int arg, size_t *len, int *rc);
 
+/* Re-encode JSON (as the functions above return it) in Python's marshal format, which
+ * marshal.loads() turns into the same dicts and lists as json.loads(), faster. NULL on malformed
+ * text or want of memory. Valid until the next call. */
+const char *ntcpy_to_marshal(ntcpy *p, const char *json, size_t n, size_t *outlen);
+
 #endif
