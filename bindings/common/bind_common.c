@@ -2,6 +2,7 @@
 #include "bind_common.h"
 
 #include <inttypes.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -154,9 +155,13 @@ int ntcb_stats_json(ntcb_buf *b, const ntc_iface_stats *st)
         const struct stat_field *f = &stat_fields[i];
         const char *sep = i ? "," : "";
         if (f->is_double) {
+            /* Always with a decimal point, so that the value is a float in every language. */
             double v;
             memcpy(&v, base + f->off, sizeof(v));
-            rc = buf_printf(b, "%s\"%s\":%.17g", sep, f->name, v);
+            char num[40];
+            snprintf(num, sizeof(num), "%.17g", isfinite(v) ? v : 0.0);
+            rc = buf_printf(b, "%s\"%s\":%s%s", sep, f->name, num,
+                            strpbrk(num, ".e") ? "" : ".0");
         } else {
             uint64_t v;
             memcpy(&v, base + f->off, sizeof(v));
