@@ -107,9 +107,10 @@ static int p_log(lua_State *L)
 {
     static const char *const levels[] = {"error", "warning", "info", "debug"};
     int lvl = (int)lua_tointeger(L, 3);
+    const char *msg = lua_touserdata(L, 4);
     lua_getiuservalue(L, 1, UV_LOG);
     lua_pushstring(L, lvl >= 0 && lvl <= 3 ? levels[lvl] : "debug");
-    lua_pushvalue(L, 4);
+    lua_pushstring(L, msg);
     lua_call(L, 2, 0);
     return 0;
 }
@@ -178,7 +179,7 @@ static void c_log(void *u, ntc_log_level lvl, const char *msg)
     if (!cb_begin(e, p_log, UV_LOG))
         return;
     lua_pushinteger(e->L, lvl);
-    lua_pushstring(e->L, msg); /* cannot fail for want of stack; memory errors are rare here */
+    lua_pushlightuserdata(e->L, (void *)msg); /* made a string inside the protected call */
     cb_call(e, 2, "on_log");
 }
 
@@ -358,7 +359,9 @@ static int l_run(lua_State *L)
     lengine *e = drive_begin(L, 1);
     uint64_t n = 0;
     int err = 0;
+    e->run.col = NULL; /* a batch that flows() has not handed out yet must not stop this run */
     ntcb_run(&e->run, (uint64_t)max, 0, &n, &err);
+    e->run.col = &e->col;
     drive_end(L, e);
     if (err)
         return ntcl_raise(L, "run", err, e->run.errmsg);

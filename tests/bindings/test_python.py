@@ -325,3 +325,17 @@ def test_records_cross_in_marshal_format_exactly():
     assert _decode(e._p, buf, len(raw)) == json.loads(raw)
     st = e.stats()
     assert isinstance(st["bps"], float) and st["packets"] == 0
+
+
+def test_close_during_iteration_is_an_error_not_a_crash(ticking_pcap):
+    e = ntopcore.Engine(ticking_pcap)
+    it = iter(e)
+    next(it)
+    e.close()
+    try:
+        rest = list(it)  # what was already decoded may still come out ...
+        assert len(rest) < 721
+    except ntopcore.Error as err:  # ... but the engine is never touched again
+        assert "closed" in str(err)
+    with pytest.raises(ntopcore.Error, match="closed"):
+        e.stats()

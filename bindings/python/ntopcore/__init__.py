@@ -143,14 +143,16 @@ def _engine_of(handle):
 @ffi.def_extern()
 def _ntcpy_on_flow(handle, text, length, reason):
     eng = _engine_of(handle)
-    eng._call(eng.on_flow_end, Flow(json.loads(ffi.unpack(text, length))),
-              _text(lib.ntc_flow_end_reason_name(reason)))
+    if eng.on_flow_end is not None and eng._exc is None:
+        eng._call(eng.on_flow_end, Flow(_decode(eng._p, text, length)),
+                  _text(lib.ntc_flow_end_reason_name(reason)))
 
 
 @ffi.def_extern()
 def _ntcpy_on_host(handle, text, length):
     eng = _engine_of(handle)
-    eng._call(eng.on_host_end, Host(json.loads(ffi.unpack(text, length))))
+    if eng.on_host_end is not None and eng._exc is None:
+        eng._call(eng.on_host_end, Host(_decode(eng._p, text, length)))
 
 
 @ffi.def_extern()
@@ -397,6 +399,8 @@ class Engine:
         length = ffi.new("size_t *")
         count = ffi.new("size_t *")
         while not self._finished:
+            if self._p is not p:
+                raise Error("ntopcore: the engine was closed during the iteration")
             # At the end of the input, the flows still open: a batch at a time.
             done = self._flushing or self._run(True)
             if done:
@@ -475,5 +479,8 @@ class Engine:
         self.close()
 
     def __del__(self):
-        if getattr(self, "_p", None) is not None:
-            self.close()
+        try:
+            if getattr(self, "_p", None) is not None:
+                self.close()
+        except Exception:  # interpreter shutdown: the module may already be torn down
+            pass
