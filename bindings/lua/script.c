@@ -5,6 +5,7 @@
 #include <lauxlib.h>
 #include <lua.h>
 #include <lualib.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -289,6 +290,85 @@ static int safe_load(lua_State *L)
     return lua_gettop(L) - n;
 }
 
+/* setmetatable() without finalizers: Lua runs __gc with hooks off, so a finalizer that loops
+ * could not be stopped. (A __gc field added to the metatable later does not make the object
+ * finalizable: Lua looks at it only when the metatable is set.) */
+static int safe_setmetatable(lua_State *L)
+{
+    if (lua_type(L, 2) == LUA_TTABLE) {
+        lua_pushliteral(L, "__gc");
+        if (lua_rawget(L, 2) != LUA_TNIL)
+            return luaL_error(L, "__gc metamethods are not allowed in scripts");
+        lua_pop(L, 1);
+    }
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, lua_gettop(L) - 1, 1);
+    return 1;
+}
+
+/* Lua's pattern matcher runs in C, where the count hook cannot stop it, and backtracking makes
+ * it polynomial in the subject length with the number of repetitions in the pattern (exponential
+ * in practice for patterns like ("a*"):rep(30)). string.find, match, gmatch and gsub refuse a
+ * match whose worst case, (length + 1) ^ (repetitions + 1) steps, exceeds PATTERN_MAX_STEPS:
+ * e.g. 2 repetitions on up to 2150 bytes, 3 on up to 315. Plain finds are not limited. */
+#define PATTERN_MAX_STEPS 1e10
+
+static int pattern_reps(const char *p, size_t len)
+{
+    int q = 0;
+    for (size_t i = 0; i < len; i++) {
+        char c = p[i];
+        if (c == '%') {
+            i++;
+        } else if (c == '[') {
+            size_t j = i + 1;
+            if (j < len && p[j] == '^')
+                j++;
+            if (j < len && p[j] == ']')
+                j++;
+            for (; j < len && p[j] != ']'; j++)
+                if (p[j] == '%')
+                    j++;
+            i = j;
+        } else if (c == '*' || c == '+' || c == '-' || c == '?') {
+            q++;
+        }
+    }
+    return q;
+}
+
+static int guarded_pattern(lua_State *L)
+{
+    size_t n, pl;
+    const char *subject = lua_tolstring(L, 1, &n);
+    const char *pat = lua_tolstring(L, 2, &pl);
+    int plain = lua_toboolean(L, lua_upvalueindex(2)) && lua_toboolean(L, 4);
+    if (subject && pat && !plain) {
+        int q = pattern_reps(pat, pl);
+        if (q > 0 && pow((double)n + 1, q + 1) > PATTERN_MAX_STEPS)
+            return luaL_error(L, "pattern with %d repetitions on %d bytes: too costly for a script "
+                                 "(the matcher cannot be interrupted)", q, (int)n);
+    }
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
+    return lua_gettop(L);
+}
+
+static void guard_string_functions(lua_State *L)
+{
+    static const char *const names[] = {"find", "match", "gmatch", "gsub"};
+    lua_getglobal(L, LUA_STRLIBNAME);
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        lua_getfield(L, -1, names[i]);
+        lua_pushboolean(L, i == 0); /* string.find has a "plain" argument */
+        lua_pushcclosure(L, guarded_pattern, 2);
+        lua_setfield(L, -2, names[i]);
+    }
+    lua_pop(L, 1);
+}
+
 /* A read-only view: an empty table whose metatable reads from `funcs` and refuses writes. */
 static int ro_newindex(lua_State *L)
 {
@@ -339,6 +419,10 @@ static int setup_state(lua_State *L)
     lua_getglobal(L, "load");
     lua_pushcclosure(L, safe_load, 1);
     lua_setglobal(L, "load");
+    lua_getglobal(L, "setmetatable");
+    lua_pushcclosure(L, safe_setmetatable, 1);
+    lua_setglobal(L, "setmetatable");
+    guard_string_functions(L);
     lua_pushlightuserdata(L, s);
     lua_pushcclosure(L, n_print, 1);
     lua_setglobal(L, "print");

@@ -14,7 +14,10 @@
  *   interface.apps([categories])   iterator over the application (or category) table
  *   ntop.version(), ntop.app_name(id), ntop.log(...)
  *
- * Untrusted by default: no os, io, package, debug, dofile, loadfile, binary chunks; print() and
+ * Untrusted by default: no os, io, package, debug, dofile, loadfile, binary chunks, nor __gc
+ * metamethods (Lua runs finalizers with hooks off, so they could loop unchecked), and
+ * string.find/match/gmatch/gsub refuse patterns whose backtracking could run long in C (see
+ * PATTERN_MAX_STEPS in script.c); print() and
  * ntop.log() go to the tool's report function. Each call (and the loading of the script) may run
  * at most `budget` Lua instructions, and a script's state may hold at most `memory` bytes; a call
  * that goes over is stopped with an error. Errors are reported with file and line and the name of

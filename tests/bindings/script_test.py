@@ -121,6 +121,11 @@ function on_second(now)
   local f, err = load(bin)
   ok = ok and f == nil and tostring(err):find("binary")
   ok = ok and load("return 40 + 2")() == 42
+  local costly = pcall(string.find, string.rep("a", 5000), string.rep("a*", 30) .. "b")
+  ok = ok and not costly and ("GET /x"):match("^(%u+) (.*)$") == "GET"
+  ok = ok and string.find(string.rep("a", 5000), "a*b", 1, true) == nil
+  local g = pcall(setmetatable, {}, {__gc = function() while true do end end})
+  ok = ok and not g and setmetatable({}, {__index = {v = 5}}).v == 5
   local w = pcall(function() interface.stats = nil end)
   local w2 = pcall(function() ntop.version = 1 end)
   ok = ok and not w and not w2 and getmetatable(interface) == false
