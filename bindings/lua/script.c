@@ -321,6 +321,8 @@ static int pattern_reps(const char *p, size_t len)
         char c = p[i];
         if (c == '%') {
             i++;
+            if (i < len && p[i] == 'b') /* %bxy scans ahead like a repetition */
+                q++;
         } else if (c == '[') {
             size_t j = i + 1;
             if (j < len && p[j] == '^')
