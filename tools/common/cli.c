@@ -1,6 +1,7 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -303,16 +304,44 @@ static void w_log(void *u, ntc_log_level lvl, const char *msg)
         c->tool_cb.log(c->tool_user, lvl, msg);
 }
 
+#if NTC_CALLBACKS_VERSION >= 2
+/* Members of version 2 of the callback table: forwarded to the tool only. */
+static void w_packet(void *u, const ntc_flow *flow, int dir, uint64_t ts_us, int linktype,
+                     const uint8_t *data, uint32_t caplen, uint32_t wirelen)
+{
+    cli_common *c = u;
+    c->tool_cb.packet(c->tool_user, flow, dir, ts_us, linktype, data, caplen, wirelen);
+}
+
+static void w_flow_verdict(void *u, const ntc_flow *flow)
+{
+    cli_common *c = u;
+    c->tool_cb.flow_verdict(c->tool_user, flow);
+}
+#endif
+
 int cli_set_callbacks(cli_common *c, ntc_engine *eng, const ntc_callbacks *cb, void *user)
 {
     if (!c->script_host)
         return ntc_engine_set_callbacks(eng, cb, user);
     memset(&c->tool_cb, 0, sizeof(c->tool_cb));
-    if (cb)
-        c->tool_cb = *cb;
+    if (cb) {
+        /* Only the members of the tool's table version (it may be an older, shorter one). */
+        size_t n = sizeof(c->tool_cb);
+#if NTC_CALLBACKS_VERSION >= 2
+        if (cb->version < 2)
+            n = offsetof(ntc_callbacks, packet);
+#endif
+        memcpy(&c->tool_cb, cb, n);
+    }
     c->tool_user = user;
+    /* A wrapper only where the tool or the scripts need one (the per-packet callback costs). */
     ntc_callbacks w = {.version = NTC_CALLBACKS_VERSION, .flow_end = w_flow_end,
                        .host_end = w_host_end, .tick = w_tick, .log = w_log};
+#if NTC_CALLBACKS_VERSION >= 2
+    w.packet = c->tool_cb.packet ? w_packet : NULL;
+    w.flow_verdict = c->tool_cb.flow_verdict ? w_flow_verdict : NULL;
+#endif
     return ntc_engine_set_callbacks(eng, &w, c);
 }
 
