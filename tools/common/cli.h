@@ -50,8 +50,12 @@ enum { CLI_OPT_CONFIG = 1000, CLI_OPT_SET, CLI_OPT_LIST_CONFIG, CLI_OPT_VERSION,
     {"set", required_argument, NULL, CLI_OPT_SET},                 \
     {"list-config", no_argument, NULL, CLI_OPT_LIST_CONFIG},       \
     {"version", no_argument, NULL, CLI_OPT_VERSION},               \
-    {"help", no_argument, NULL, CLI_OPT_HELP},                     \
-    {"script", required_argument, NULL, CLI_OPT_SCRIPT},           \
+    {"help", no_argument, NULL, CLI_OPT_HELP}
+
+/* getopt_long entries of the script options, for the tools that run scripts (they also call
+ * cli_print_script_help() in their --help and install callbacks with cli_set_callbacks()). */
+#define CLI_SCRIPT_LONGOPTS                                          \
+    {"script", required_argument, NULL, CLI_OPT_SCRIPT},             \
     {"script-allow", required_argument, NULL, CLI_OPT_SCRIPT_ALLOW}, \
     {"script-budget", required_argument, NULL, CLI_OPT_SCRIPT_BUDGET}, \
     {"script-memory", required_argument, NULL, CLI_OPT_SCRIPT_MEMORY}

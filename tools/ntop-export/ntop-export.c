@@ -153,6 +153,7 @@ static int export_main(cli_common *cp, int argc, char **argv)
     const char *uri = "jsonl:-";
     static const struct option longopts[] = {
         CLI_COMMON_LONGOPTS,
+        CLI_SCRIPT_LONGOPTS,
         {"what", required_argument, NULL, OPT_WHAT},
         {"format", required_argument, NULL, OPT_FORMAT},
         {NULL, 0, NULL, 0}};

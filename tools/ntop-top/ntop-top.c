@@ -266,6 +266,7 @@ static int top_main(cli_common *c, int argc, char **argv)
     double delay = 2, speed = 0, frames = 0;
     static const struct option longopts[] = {
         CLI_COMMON_LONGOPTS,
+        CLI_SCRIPT_LONGOPTS,
         {"json", no_argument, NULL, OPT_JSON},
         {"speed", required_argument, NULL, OPT_SPEED},
         {NULL, 0, NULL, 0}};
