@@ -15,6 +15,8 @@ PKGS=(
   nfdump softflowd                              # IPFIX/NetFlow reference collector and exporter (tests/interop)
   iproute2 iputils-ping                         # network namespaces for live-capture tests
   python3                                       # test scripts (/usr/bin/python3)
+  liblua5.4-dev lua5.4                          # Lua module and --script (bindings/lua)
+  python3-dev python3-cffi python3-pytest python3-pandas  # Python package (bindings/python)
   clang libclang-rt-14-dev                      # libFuzzer targets (tests/fuzz)
   rsyslog                                       # alert.syslog test (started by the test itself)
 )

@@ -6,10 +6,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 
+# The bindings are required here (they are 'auto' by default): CI must build and test them.
 meson setup build-asan --wipe -Db_sanitize=address,undefined -Db_lundef=false -Dwerror=true \
-  -Dbuildtype=debugoptimized >/dev/null 2>&1 || \
+  -Dbuildtype=debugoptimized -Dlua=enabled -Dpython=enabled >/dev/null 2>&1 || \
   meson setup build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dwerror=true \
-  -Dbuildtype=debugoptimized >/dev/null
+  -Dbuildtype=debugoptimized -Dlua=enabled -Dpython=enabled >/dev/null
 ninja -C build-asan
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1

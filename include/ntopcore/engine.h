@@ -77,7 +77,9 @@ typedef enum ntc_tick {
  * callback returns. A callback must not free the engine; the engine functions that change or walk
  * its tables (ingest, poll, run, advance, flush, open_*, foreach_flow/host) return NTC_ESTATE
  * when called from one of its callbacks (or from a foreach function); reading functions
- * (ntc_engine_get_iface_stats, ntc_engine_snapshot_publish, the flow/host accessors) may be used. */
+ * (ntc_engine_get_iface_stats, ntc_engine_snapshot_publish, ntc_engine_foreach_app, the flow/host
+ * accessors) may be used. Exception: the tick callback may walk the tables with
+ * ntc_engine_foreach_flow() and ntc_engine_foreach_host() (not nested), as periodic scripts do. */
 typedef struct ntc_callbacks {
     uint32_t version;
     /** A flow ended (idle, evicted, flushed) or reached its active timeout (it then goes on). */
@@ -185,13 +187,22 @@ int ntc_engine_advance(ntc_engine *eng, uint64_t now_us);
  * the interface stay. For the end of a capture. */
 int ntc_engine_flush(ntc_engine *eng);
 
+/** ntc_engine_flush() in portions, for callers that hand the flows out as they come (bindings
+ * iterating flows): end at most max_flows of the open flows (0: all), oldest first, so a
+ * sequence of calls ends them in the order ntc_engine_flush() would. When no flow is left open the
+ * hosts are purged as by ntc_engine_flush(). Returns the number of flows still open (0 when done),
+ * or NTC_ESTATE / NTC_EINVAL. */
+int ntc_engine_flush_some(ntc_engine *eng, size_t max_flows);
+
 /** Fill interface counters (out->size set by the caller). Engine thread only. */
 int ntc_engine_get_iface_stats(const ntc_engine *eng, ntc_iface_stats *out);
 
-/** Call fn for every active flow, on the engine thread; fn returns 0 to go on, non-zero to stop. */
+/** Call fn for every active flow, on the engine thread; fn returns 0 to go on, non-zero to stop.
+ * Allowed from the tick callback (see ntc_callbacks). */
 int ntc_engine_foreach_flow(ntc_engine *eng, int (*fn)(void *user, const ntc_flow *flow), void *user);
 
-/** Call fn for every host in the table, on the engine thread; fn returns 0 to go on. */
+/** Call fn for every host in the table, on the engine thread; fn returns 0 to go on. Allowed from
+ * the tick callback. */
 int ntc_engine_foreach_host(ntc_engine *eng, int (*fn)(void *user, const ntc_host *host), void *user);
 
 /** Call fn for every application (categories = 0) or category (categories = 1) with traffic on

@@ -246,7 +246,9 @@ static void fire_tick(ntc_engine *e, ntc_tick t)
 {
     if (e->cb.tick) {
         e->in_cb++;
+        e->in_tick++;
         e->cb.tick(e->cb_user, t, e->now_us);
+        e->in_tick--;
         e->in_cb--;
     }
 }
@@ -748,6 +750,25 @@ NTC_EXPORT int ntc_engine_flush(ntc_engine *e)
     return 0;
 }
 
+NTC_EXPORT int ntc_engine_flush_some(ntc_engine *e, size_t max_flows)
+{
+    if (e && e->in_cb)
+        return NTC_ESTATE; /* called from one of this engine's callbacks */
+    if (!e)
+        return NTC_EINVAL;
+    struct ntc_flow *f;
+    size_t n = 0;
+    while ((max_flows == 0 || n < max_flows) && (f = ntc__flow_oldest(&e->flows)) != NULL) {
+        end_flow(e, f, NTC_FLOW_END_FLUSH);
+        n++;
+    }
+    if (e->flows.count == 0) {
+        ntc__host_table_clear(&e->hosts, host_end_cb, e);
+        return 0;
+    }
+    return e->flows.count > INT32_MAX ? INT32_MAX : (int)e->flows.count;
+}
+
 /* ---- reading ---- */
 
 void ntc__engine_fill_stats(const ntc_engine *e, ntc_iface_stats *st)
@@ -791,10 +812,17 @@ NTC_EXPORT int ntc_engine_get_iface_stats(const ntc_engine *e, ntc_iface_stats *
     return 0;
 }
 
+/* The tables may be walked from the tick callback itself (not from a walk, nor from the other
+ * callbacks, which run while a flow or host is being removed). */
+static int walk_allowed(const ntc_engine *e)
+{
+    return e->in_tick && e->in_cb == e->in_tick;
+}
+
 NTC_EXPORT int ntc_engine_foreach_flow(ntc_engine *e, int (*fn)(void *user, const ntc_flow *flow),
                                        void *user)
 {
-    if (e && e->in_cb)
+    if (e && e->in_cb && !walk_allowed(e))
         return NTC_ESTATE; /* called from one of this engine's callbacks */
     if (!e || !fn)
         return NTC_EINVAL;
@@ -817,7 +845,7 @@ out:
 NTC_EXPORT int ntc_engine_foreach_host(ntc_engine *e, int (*fn)(void *user, const ntc_host *host),
                                        void *user)
 {
-    if (e && e->in_cb)
+    if (e && e->in_cb && !walk_allowed(e))
         return NTC_ESTATE; /* called from one of this engine's callbacks */
     if (!e || !fn)
         return NTC_EINVAL;

@@ -73,6 +73,7 @@ struct ntc_engine {
     int in_cb;                  /* > 0 while one of the caller's callbacks runs */
     struct ntc_flow *pkt_flow;  /* flow of the packet being processed, for the packet callback */
     int pkt_dir;
+    int in_tick;                /* > 0 while the tick callback runs (tables are consistent) */
     atomic_int stop;
 
     /* Snapshots for reader threads. */

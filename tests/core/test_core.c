@@ -942,6 +942,101 @@ static void reentrancy_refused(void **state)
 }
 
 
+/* The tick callback may walk the flow and host tables (periodic scripts do), but not nested walks;
+ * the flow-end callback still may not (the flow is being removed). */
+typedef struct tick_walk {
+    ntc_engine *e;
+    int ticks, flows, hosts, nested_refused, flow_end_refused;
+} tick_walk;
+
+static int tw_nested(void *u, const ntc_flow *f)
+{
+    (void)f;
+    (void)u;
+    return 0;
+}
+
+static int tw_flow(void *u, const ntc_flow *f)
+{
+    (void)f;
+    tick_walk *w = u;
+    w->flows++;
+    w->nested_refused += ntc_engine_foreach_flow(w->e, tw_nested, w) == NTC_ESTATE;
+    return 0;
+}
+
+static int tw_host(void *u, const ntc_host *h)
+{
+    (void)h;
+    tick_walk *w = u;
+    w->hosts++;
+    return 0;
+}
+
+static void tw_tick(void *u, ntc_tick t, uint64_t now)
+{
+    (void)now;
+    tick_walk *w = u;
+    if (t != NTC_TICK_SECOND)
+        return;
+    w->ticks++;
+    assert_int_equal(ntc_engine_foreach_flow(w->e, tw_flow, w), 0);
+    assert_int_equal(ntc_engine_foreach_host(w->e, tw_host, w), 0);
+}
+
+static void tw_flow_end(void *u, const ntc_flow *f, ntc_flow_end_reason why)
+{
+    (void)f;
+    (void)why;
+    tick_walk *w = u;
+    w->flow_end_refused += ntc_engine_foreach_flow(w->e, tw_nested, w) == NTC_ESTATE;
+}
+
+static void walk_from_tick(void **state)
+{
+    (void)state;
+    ntc_engine *e = h_engine(NULL, NULL);
+    tick_walk w = {.e = e};
+    ntc_callbacks cb = {.version = NTC_CALLBACKS_VERSION, .tick = tw_tick, .flow_end = tw_flow_end};
+    assert_int_equal(ntc_engine_set_callbacks(e, &cb, &w), 0);
+    h_udp(e, T0, "10.0.0.1", 1001, "10.0.0.2", 2001, 0);
+    h_udp(e, T0, "10.0.0.1", 1002, "10.0.0.3", 2002, 0);
+    h_udp(e, T0 + 1 * SEC, "10.0.0.1", 1001, "10.0.0.2", 2001, 0); /* tick: 2 flows, 3 hosts */
+    assert_int_equal(w.ticks, 1);
+    assert_int_equal(w.flows, 2);
+    assert_int_equal(w.hosts, 3);
+    assert_int_equal(w.nested_refused, 2);
+    assert_int_equal(ntc_engine_flush(e), 0);
+    assert_int_equal(w.flow_end_refused, 2);
+    ntc_engine_free(e);
+}
+
+/* ntc_engine_flush_some() ends the open flows in portions, in the order ntc_engine_flush() would,
+ * and purges the hosts with the last portion. */
+static void flush_in_portions(void **state)
+{
+    (void)state;
+    h_rec *r = h_rec_new();
+    ntc_engine *e = h_engine(r, NULL);
+    for (int i = 0; i < 5; i++)
+        h_udp(e, T0 + (uint64_t)i * MS, "10.0.0.1", (uint16_t)(1000 + i), "10.0.0.2", 53, 0);
+    assert_int_equal(ntc_engine_flush_some(e, 2), 3);
+    assert_int_equal(r->nflows, 2);
+    assert_int_equal(r->nhosts, 0);
+    assert_int_equal(h_stats(e).hosts_active, 2);
+    assert_int_equal(ntc_engine_flush_some(e, 2), 1);
+    assert_int_equal(ntc_engine_flush_some(e, 2), 0);
+    assert_int_equal(r->nflows, 5);
+    assert_int_equal(r->nhosts, 2);
+    for (int i = 0; i < 5; i++) {
+        assert_int_equal(r->flows[i].fi.cli_port, 1000 + i); /* oldest first */
+        assert_int_equal(r->flows[i].reason, NTC_FLOW_END_FLUSH);
+    }
+    assert_int_equal(ntc_engine_flush_some(e, 0), 0);
+    ntc_engine_free(e);
+    free(r);
+}
+
 /* One packet stamped years ahead must not freeze the clock for the rest of the input: the next
  * packet far behind the clock restarts it (counted), the flows of the bogus time end, and later
  * flows get their own times and expire normally. */
@@ -1008,6 +1103,8 @@ int main(void)
         cmocka_unit_test(snapshot_matches_engine_at_tick),
         cmocka_unit_test(snapshot_max_flows),
         cmocka_unit_test(reentrancy_refused),
+        cmocka_unit_test(walk_from_tick),
+        cmocka_unit_test(flush_in_portions),
         cmocka_unit_test(config_error_codes),
         cmocka_unit_test(clock_resync_after_bogus_future),
         cmocka_unit_test(snapshot_outlives_engine),

@@ -1,12 +1,20 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+#ifdef NTC_TOOLS_LUA
+#include "script.h"
+/* cli_print_script_help() states the defaults (the same text with and without Lua). */
+_Static_assert(SCRIPT_DEFAULT_BUDGET == 10000000u && SCRIPT_DEFAULT_MEMORY == 64u << 20,
+               "update cli_print_script_help() and the man pages");
+#endif
 
 /* The one engine a tool runs, for the signal handler (tool state, not library state). */
 static ntc_engine *volatile g_running_engine;
@@ -34,6 +42,78 @@ void cli_free(cli_common *c)
 {
     ntc_config_free(c->cfg);
     c->cfg = NULL;
+#ifdef NTC_TOOLS_LUA
+    script_host_free(c->script_host);
+#endif
+    c->script_host = NULL;
+}
+
+void cli_print_script_help(FILE *out)
+{
+    fprintf(out,
+            "  --script FILE    run the Lua script FILE (repeatable): on_second, on_minute,\n"
+            "                   on_5minutes, on_hour, on_day, on_flow_end callbacks on packet time\n"
+            "  --script-allow LIBS  give scripts these Lua libraries: os, io (comma-separated;\n"
+            "                   by default scripts have neither)\n"
+            "  --script-budget N  Lua instructions a script callback may run (default %u)\n"
+            "  --script-memory MB  memory a script may hold (default %u)\n",
+            10000000u, 64u);
+}
+
+static int parse_u64(const char *arg, uint64_t min, uint64_t max, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(arg, &end, 10);
+    if (errno || end == arg || *end || arg[0] == '-' || v < min || v > max)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static int script_option(cli_common *c, int opt, const char *arg)
+{
+    switch (opt) {
+    case CLI_OPT_SCRIPT:
+        if (c->nscripts >= CLI_MAX_SCRIPTS) {
+            fprintf(stderr, "%s: too many --script options (at most %d)\n", c->prog, CLI_MAX_SCRIPTS);
+            return -1;
+        }
+        c->scripts[c->nscripts++] = arg;
+        return 1;
+    case CLI_OPT_SCRIPT_ALLOW: {
+        char buf[128];
+        snprintf(buf, sizeof(buf), "%s", arg);
+        for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+            if (strcmp(t, "os") == 0) {
+                c->script_allow_os = 1;
+            } else if (strcmp(t, "io") == 0) {
+                c->script_allow_io = 1;
+            } else {
+                fprintf(stderr, "%s: --script-allow takes os, io (comma-separated), not '%s'\n",
+                        c->prog, t);
+                return -1;
+            }
+        }
+        return 1;
+    }
+    case CLI_OPT_SCRIPT_BUDGET:
+        if (parse_u64(arg, 1000, 1000000000000ull, &c->script_budget)) {
+            fprintf(stderr, "%s: --script-budget takes a number of instructions from 1000 to "
+                            "10^12, not '%s'\n", c->prog, arg);
+            return -1;
+        }
+        return 1;
+    case CLI_OPT_SCRIPT_MEMORY:
+        if (parse_u64(arg, 1, 65536, &c->script_memory_mb)) {
+            fprintf(stderr, "%s: --script-memory takes megabytes from 1 to 65536, not '%s'\n",
+                    c->prog, arg);
+            return -1;
+        }
+        return 1;
+    default:
+        return 0;
+    }
 }
 
 void cli_print_config_keys(FILE *out)
@@ -126,6 +206,11 @@ int cli_handle_option(cli_common *c, int opt, const char *arg, void (*usage)(FIL
         }
         return 1;
     }
+    case CLI_OPT_SCRIPT:
+    case CLI_OPT_SCRIPT_ALLOW:
+    case CLI_OPT_SCRIPT_BUDGET:
+    case CLI_OPT_SCRIPT_MEMORY:
+        return script_option(c, opt, arg);
     case CLI_OPT_LIST_CONFIG:
         cli_print_config_keys(stdout);
         exit(CLI_EXIT_OK);
@@ -183,6 +268,162 @@ static void log_cb(void *user, ntc_log_level lvl, const char *msg)
         fprintf(stderr, "%s: %s\n", c->prog, msg);
 }
 
+/* ---- callbacks: the tool's, then the scripts' ---- */
+
+static void w_flow_end(void *u, const ntc_flow *f, ntc_flow_end_reason why)
+{
+    cli_common *c = u;
+    if (c->tool_cb.flow_end)
+        c->tool_cb.flow_end(c->tool_user, f, why);
+#ifdef NTC_TOOLS_LUA
+    script_host_flow_end(c->script_host, f, why);
+#endif
+}
+
+static void w_host_end(void *u, const ntc_host *h)
+{
+    cli_common *c = u;
+    if (c->tool_cb.host_end)
+        c->tool_cb.host_end(c->tool_user, h);
+}
+
+static void w_tick(void *u, ntc_tick t, uint64_t now_us)
+{
+    cli_common *c = u;
+    if (c->tool_cb.tick)
+        c->tool_cb.tick(c->tool_user, t, now_us);
+#ifdef NTC_TOOLS_LUA
+    script_host_tick(c->script_host, t, now_us);
+#endif
+}
+
+static void w_log(void *u, ntc_log_level lvl, const char *msg)
+{
+    cli_common *c = u;
+    if (c->tool_cb.log)
+        c->tool_cb.log(c->tool_user, lvl, msg);
+}
+
+#if NTC_CALLBACKS_VERSION >= 2
+/* Members of version 2 of the callback table: forwarded to the tool only. */
+static void w_packet(void *u, const ntc_flow *flow, int dir, uint64_t ts_us, int linktype,
+                     const uint8_t *data, uint32_t caplen, uint32_t wirelen)
+{
+    cli_common *c = u;
+    c->tool_cb.packet(c->tool_user, flow, dir, ts_us, linktype, data, caplen, wirelen);
+}
+
+static void w_flow_verdict(void *u, const ntc_flow *flow)
+{
+    cli_common *c = u;
+    c->tool_cb.flow_verdict(c->tool_user, flow);
+}
+#endif
+
+#if NTC_CALLBACKS_VERSION >= 3
+/* Version 3: alerts, forwarded to the tool. */
+static void w_alert(void *u, const ntc_alert *a)
+{
+    cli_common *c = u;
+    c->tool_cb.alert(c->tool_user, a);
+}
+#endif
+
+int cli_set_callbacks(cli_common *c, ntc_engine *eng, const ntc_callbacks *cb, void *user)
+{
+    if (!c->script_host)
+        return ntc_engine_set_callbacks(eng, cb, user);
+    memset(&c->tool_cb, 0, sizeof(c->tool_cb));
+    if (cb) {
+        /* Only the members of the tool's table version (it may be an older, shorter one). */
+        size_t n = sizeof(c->tool_cb);
+#if NTC_CALLBACKS_VERSION >= 3
+        if (cb->version < 3)
+            n = offsetof(ntc_callbacks, alert);
+#endif
+#if NTC_CALLBACKS_VERSION >= 2
+        if (cb->version < 2)
+            n = offsetof(ntc_callbacks, packet);
+#endif
+        memcpy(&c->tool_cb, cb, n);
+    }
+    c->tool_user = user;
+    /* A wrapper only where the tool or the scripts need one (the per-packet callback costs). */
+    ntc_callbacks w = {.version = NTC_CALLBACKS_VERSION, .flow_end = w_flow_end,
+                       .host_end = w_host_end, .tick = w_tick, .log = w_log};
+#if NTC_CALLBACKS_VERSION >= 2
+    w.packet = c->tool_cb.packet ? w_packet : NULL;
+    w.flow_verdict = c->tool_cb.flow_verdict ? w_flow_verdict : NULL;
+#endif
+#if NTC_CALLBACKS_VERSION >= 3
+    w.alert = c->tool_cb.alert ? w_alert : NULL;
+#endif
+    return ntc_engine_set_callbacks(eng, &w, c);
+}
+
+#ifdef NTC_TOOLS_LUA
+static void script_report(void *user, int is_error, const char *msg)
+{
+    cli_common *c = user;
+    if (c->script_report)
+        c->script_report(c->script_report_user, is_error, msg);
+    else if (is_error)
+        fprintf(stderr, "%s: %s\n", c->prog, msg);
+    else
+        fprintf(stderr, "%s\n", msg);
+}
+#endif
+
+/* Load the scripts into a new host. Returns an exit code. */
+static int load_scripts(cli_common *c, ntc_engine *eng)
+{
+    if (c->nscripts == 0)
+        return CLI_EXIT_OK;
+#ifdef NTC_TOOLS_LUA
+    script_opts o = {.budget = c->script_budget, .memory = (size_t)c->script_memory_mb << 20,
+                     .allow_os = c->script_allow_os, .allow_io = c->script_allow_io,
+                     .report = script_report, .user = c};
+    script_host *h = script_host_new(&o);
+    if (!h) {
+        fprintf(stderr, "%s: out of memory\n", c->prog);
+        return CLI_EXIT_RUNTIME;
+    }
+    c->script_host = h;
+    script_host_set_engine(h, eng);
+    for (int i = 0; i < c->nscripts; i++) {
+        char err[1024];
+        if (script_host_load(h, c->scripts[i], err, sizeof(err))) {
+            fprintf(stderr, "%s: --script %s: %s\n", c->prog, c->scripts[i], err);
+            return CLI_EXIT_USAGE;
+        }
+    }
+    return CLI_EXIT_OK;
+#else
+    (void)eng;
+    fprintf(stderr, "%s: --script: this build has no Lua support (install liblua5.4-dev and "
+                    "configure with -Dlua=enabled)\n", c->prog);
+    return CLI_EXIT_USAGE;
+#endif
+}
+
+/* A failed start: the scripts go with the engine (the tool may not call cli_free on this copy). */
+static void drop_scripts(cli_common *c)
+{
+#ifdef NTC_TOOLS_LUA
+    script_host_free(c->script_host);
+#endif
+    c->script_host = NULL;
+}
+
+void cli_scripts_finish(cli_common *c)
+{
+#ifdef NTC_TOOLS_LUA
+    script_host_finish(c->script_host);
+#else
+    (void)c;
+#endif
+}
+
 int cli_open_engine(cli_common *c, ntc_engine **out)
 {
     ntc_engine *eng = NULL;
@@ -193,11 +434,17 @@ int cli_open_engine(cli_common *c, ntc_engine **out)
         ntc_engine_free(eng);
         return rc == NTC_ENOMEM ? CLI_EXIT_RUNTIME : CLI_EXIT_USAGE;
     }
+    if ((rc = load_scripts(c, eng)) != CLI_EXIT_OK) {
+        drop_scripts(c);
+        ntc_engine_free(eng);
+        return rc;
+    }
     ntc_callbacks cb = {.version = NTC_CALLBACKS_VERSION, .log = log_cb};
-    ntc_engine_set_callbacks(eng, &cb, c);
+    cli_set_callbacks(c, eng, &cb, c);
     for (int i = 0; i < c->nfiles; i++) {
         if ((rc = ntc_engine_open_file(eng, c->files[i])) != 0) {
             fprintf(stderr, "%s: %s\n", c->prog, ntc_engine_errmsg(eng));
+            drop_scripts(c);
             ntc_engine_free(eng);
             /* A bad filter expression is a usage error; an unreadable file a runtime one. */
             return rc == NTC_EINVAL ? CLI_EXIT_USAGE : CLI_EXIT_RUNTIME;
@@ -208,6 +455,7 @@ int cli_open_engine(cli_common *c, ntc_engine **out)
         if ((rc = strstr(c->ifaces[i], "://") ? ntc_engine_open_collector(eng, c->ifaces[i])
                                               : ntc_engine_open_live(eng, c->ifaces[i])) != 0) {
             fprintf(stderr, "%s: %s\n", c->prog, ntc_engine_errmsg(eng));
+            drop_scripts(c);
             ntc_engine_free(eng);
             return rc == NTC_EINVAL ? CLI_EXIT_USAGE : CLI_EXIT_RUNTIME;
         }

@@ -66,7 +66,9 @@ static void usage(FILE *out)
             "  --list-config    print the configuration keys and exit\n"
             "  -q               no progress or summary on stderr\n"
             "  -v               print a summary of the interface counters and of each output on\n"
-            "                   stderr at the end\n"
+            "                   stderr at the end\n");
+    cli_print_script_help(out);
+    fprintf(out,
             "  --help, --version\n"
             "  EXPRESSION       a BPF filter (tcpdump syntax) applied to every source\n"
             "\n"
@@ -236,6 +238,7 @@ static int export_main(cli_common *cp, int argc, char **argv)
     int nuris = 0, nprobe = 0;
     static const struct option longopts[] = {
         CLI_COMMON_LONGOPTS,
+        CLI_SCRIPT_LONGOPTS,
         {"what", required_argument, NULL, OPT_WHAT},
         {"format", required_argument, NULL, OPT_FORMAT},
         {"zmq-format", required_argument, NULL, OPT_ZMQ_FORMAT},
@@ -339,7 +342,7 @@ static int export_main(cli_common *cp, int argc, char **argv)
     }
     ntc_callbacks cb = {.version = NTC_CALLBACKS_VERSION, .flow_end = on_flow, .host_end = on_host,
                         .tick = on_tick, .log = on_log, .alert = on_alert};
-    ntc_engine_set_callbacks(eng, &cb, &x);
+    cli_set_callbacks(&c, eng, &cb, &x);
     struct sigaction sa;
     memset(&sa, 0, sizeof(sa));
     sa.sa_handler = on_sighup;
@@ -369,6 +372,7 @@ static int export_main(cli_common *cp, int argc, char **argv)
         push_apps(&x, eng, 0);
     if (x.what & W_CATEGORIES)
         push_apps(&x, eng, 1);
+    cli_scripts_finish(&c);
     int status = CLI_EXIT_OK;
     ntc_exporter_close(x.ex, 5000);
     if (report_outputs(&x, c.verbose && !c.quiet))

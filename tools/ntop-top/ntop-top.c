@@ -49,7 +49,9 @@ static void usage(FILE *out)
             "  --set KEY=VALUE  set one configuration key (see below)\n"
             "  --list-config    print the configuration keys and exit\n"
             "  -q               no messages but errors\n"
-            "  -v               more messages\n"
+            "  -v               more messages\n");
+    cli_print_script_help(out);
+    fprintf(out,
             "  --help, --version\n"
             "  EXPRESSION       a BPF filter (tcpdump syntax) applied to every source\n"
             "\n"
@@ -76,6 +78,32 @@ static void on_log(void *user, ntc_log_level lvl, const char *msg)
         fprintf(stderr, "ntop-top: %s\n", msg);
     else if (lvl == NTC_LOG_WARNING && !a->quiet && !a->interactive)
         fprintf(stderr, "ntop-top: %s\n", msg);
+}
+
+/* Script errors and print() output while the screen is up (engine thread), printed on stderr
+ * once it has closed (after the engine thread ended): the last SCRIPT_MSGS of them. */
+#define SCRIPT_MSGS 64
+static char g_script_msgs[SCRIPT_MSGS][512];
+static unsigned g_script_nmsgs;
+
+static void keep_script_message(void *user, int is_error, const char *msg)
+{
+    (void)user;
+    snprintf(g_script_msgs[g_script_nmsgs % SCRIPT_MSGS], sizeof(g_script_msgs[0]), "%s%s",
+             is_error ? "ntop-top: " : "", msg);
+    g_script_nmsgs++;
+}
+
+static void print_script_messages(cli_common *c)
+{
+    if (c->script_report != keep_script_message)
+        return;
+    unsigned first = g_script_nmsgs > SCRIPT_MSGS ? g_script_nmsgs - SCRIPT_MSGS : 0;
+    if (first)
+        fprintf(stderr, "ntop-top: %u earlier script messages not kept\n", first);
+    for (unsigned i = first; i < g_script_nmsgs; i++)
+        fprintf(stderr, "%s\n", g_script_msgs[i % SCRIPT_MSGS]);
+    c->script_report = NULL;
 }
 
 static double mono_s(void)
@@ -118,7 +146,7 @@ static void batch_tick(void *user, ntc_tick t, uint64_t now_us)
 static int batch_files(top_app *a, uint64_t count)
 {
     ntc_callbacks cb = {.version = NTC_CALLBACKS_VERSION, .tick = batch_tick, .log = on_log};
-    ntc_engine_set_callbacks(a->eng, &cb, a);
+    cli_set_callbacks(a->cli, a->eng, &cb, a);
     int rc = ntc_engine_run(a->eng, count);
     if (ntc_engine_snapshot_publish(a->eng) == 0)
         model_update(&a->m, ntc_engine_snapshot_acquire(a->eng));
@@ -239,6 +267,7 @@ static int top_main(cli_common *c, int argc, char **argv)
     double delay = 2, speed = 0, frames = 0;
     static const struct option longopts[] = {
         CLI_COMMON_LONGOPTS,
+        CLI_SCRIPT_LONGOPTS,
         {"json", no_argument, NULL, OPT_JSON},
         {"speed", required_argument, NULL, OPT_SPEED},
         {NULL, 0, NULL, 0}};
@@ -313,7 +342,13 @@ static int top_main(cli_common *c, int argc, char **argv)
     atomic_init(&a->engine_done, 0);
     model_init(&a->m, eng);
     ntc_callbacks cb = {.version = NTC_CALLBACKS_VERSION, .log = on_log};
-    ntc_engine_set_callbacks(eng, &cb, a);
+    a->cli = c;
+    cli_set_callbacks(c, eng, &cb, a);
+    if (!batch) {
+        /* Script messages would garble the screen: kept, and printed when it closes. */
+        c->script_report = keep_script_message;
+        c->script_report_user = NULL;
+    }
 
     struct sigaction sa;
     memset(&sa, 0, sizeof(sa));
@@ -331,6 +366,8 @@ static int top_main(cli_common *c, int argc, char **argv)
     else
         status = interactive(a);
     g_eng = NULL;
+    cli_scripts_finish(c);
+    print_script_messages(c);
     if (c->verbose && !c->quiet)
         cli_print_summary(stderr, eng);
     model_free(&a->m);

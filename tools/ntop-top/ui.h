@@ -9,6 +9,7 @@
 
 typedef struct top_app {
     ntc_engine *eng;
+    struct cli_common *cli;        /* the tool's options (callbacks are installed through it) */
     model m;
     frame_src src;
     uint64_t count;

@@ -1,0 +1,486 @@
+"""ntopcore: network flows, hosts and applications from packets (libntopcore).
+
+    import ntopcore
+    for flow in ntopcore.Engine(source="trace.pcap", local_networks="192.168.1.0/24"):
+        print(flow.IPV4_SRC_ADDR, flow.L7_PROTO_NAME, flow.IN_BYTES + flow.OUT_BYTES)
+
+Flows are dicts (with attribute access) whose keys are exactly the fields of
+``ntop-export -o jsonl:-``: they are made from the library's own JSON formatter, so a field the
+library adds appears here by itself. The engine runs in C with the GIL released; Python code runs
+between batches of flows and in the callbacks.
+"""
+
+import json
+import logging
+import marshal
+import os
+
+from ntopcore._ntopcore import ffi, lib
+
+__all__ = ["Engine", "Flow", "Host", "Record", "Error", "version", "config_options"]
+
+# For the tests and the curious: the cffi module of this package.
+_ffi = ffi
+
+_log = logging.getLogger("ntopcore")
+
+#: Link types for Engine.ingest() (the LINKTYPE_ values of pcap files).
+LINKTYPE_ETHERNET = 1
+LINKTYPE_RAW = 101
+LINKTYPE_LINUX_SLL = 113
+LINKTYPE_IPV4 = 228
+LINKTYPE_IPV6 = 229
+
+_TICKS = {1: "second", 2: "minute", 3: "5minutes", 4: "hour", 5: "day"}
+_LOG_LEVELS = {0: logging.ERROR, 1: logging.WARNING, 2: logging.INFO, 3: logging.DEBUG}
+# Ended flows handed over per batch while iterating, and wall time per slice of a run (so that
+# Ctrl-C and stop() are seen promptly on live interfaces).
+_BATCH = 4096
+_SLICE_MS = 200
+
+
+class Error(Exception):
+    """An error from libntopcore, with its message (which names the key, file or source)."""
+
+
+class Record(dict):
+    """A record: a dict whose keys can also be read as attributes (record.IN_BYTES)."""
+
+    __slots__ = ()
+
+    def __getattr__(self, name):
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def __dir__(self):
+        return list(self.keys()) + dir(dict)
+
+
+class Flow(Record):
+    """A flow record: IPV4_SRC_ADDR/IPV6_SRC_ADDR, L4_SRC_PORT, ..., L7_PROTO_NAME, metadata."""
+
+    __slots__ = ()
+
+
+class Host(Record):
+    """A host record: IP_ADDR, IS_LOCAL, BYTES_SENT, ..., APPS for local hosts."""
+
+    __slots__ = ()
+
+
+def version():
+    """The library's version string."""
+    return ffi.string(lib.ntc_version_string()).decode()
+
+
+def config_options():
+    """The library's configuration keys: a list of dicts (key, type, default, min, max, unit, doc)."""
+    types = {lib.NTC_CONFIG_INT: "int", lib.NTC_CONFIG_BOOL: "bool", lib.NTC_CONFIG_STRING: "string"}
+    out = []
+    for i in range(lib.ntc_config_option_count()):
+        o = lib.ntc_config_option_at(i)
+        t = types.get(o.type, "?")
+        if t == "string":
+            default = ffi.string(o.def_string).decode()
+        elif t == "bool":
+            default = bool(o.def_int)
+        else:
+            default = o.def_int
+        d = {"key": ffi.string(o.key).decode(), "type": t, "default": default,
+             "unit": ffi.string(o.unit).decode(), "doc": ffi.string(o.doc).decode()}
+        if t == "int":
+            d["min"], d["max"] = o.min, o.max
+        out.append(d)
+    return out
+
+
+# Keyword arguments for configuration keys: "flow.idle_timeout" is also flow_idle_timeout=...
+_KWARG_KEYS = {o["key"].replace(".", "_"): o["key"] for o in config_options()}
+
+
+def _text(ptr):
+    return ffi.string(ptr).decode("utf-8", "replace") if ptr != ffi.NULL else ""
+
+
+# Records cross from C as the library's JSON, re-encoded by the helper in marshal's format when
+# that decodes to exactly what json.loads() gives (checked once, on the first engine): marshal.loads
+# builds the same dicts several times faster. Otherwise json.loads is used.
+_SELF_TEST = (b'[{"A":1,"B":"x","C":-2,"D":4294967296,"E":18446744073709551615,"F":0.5,'
+              b'"G":"\\u00e9\\ud83d\\ude00 \\"q\\" \\\\ \\n","H":"caf\xc3\xa9","I":[{"A":2}],'
+              b'"J":true,"K":false,"L":null,"M":{},"N":[],"O":1e-07,"P":2147483648,'
+              b'"Q":-9223372036854775807,"R":"%s"},{"A":3,"B":"y"}]' % (b"z" * 300))
+_use_marshal = None
+
+
+def _check_marshal(p):
+    global _use_marshal
+    n = ffi.new("size_t *")
+    m = lib.ntcpy_to_marshal(p, _SELF_TEST, len(_SELF_TEST), n)
+    try:
+        _use_marshal = m != ffi.NULL and marshal.loads(ffi.buffer(m, n[0])) == json.loads(_SELF_TEST)
+    except Exception:  # a marshal format this helper does not write
+        _use_marshal = False
+
+
+def _decode(p, ptr, length):
+    """The JSON text at ptr as Python objects."""
+    if _use_marshal:
+        n = ffi.new("size_t *")
+        m = lib.ntcpy_to_marshal(p, ptr, length, n)
+        if m != ffi.NULL:
+            return marshal.loads(ffi.buffer(m, n[0]))
+    return json.loads(ffi.unpack(ptr, length))
+
+
+# ---- callbacks from the engine (GIL taken back by cffi) ----
+
+def _engine_of(handle):
+    return ffi.from_handle(handle)
+
+
+@ffi.def_extern()
+def _ntcpy_on_flow(handle, text, length, reason):
+    eng = _engine_of(handle)
+    if eng.on_flow_end is not None and eng._exc is None:
+        eng._call(eng.on_flow_end, Flow(_decode(eng._p, text, length)),
+                  _text(lib.ntc_flow_end_reason_name(reason)))
+
+
+@ffi.def_extern()
+def _ntcpy_on_host(handle, text, length):
+    eng = _engine_of(handle)
+    if eng.on_host_end is not None and eng._exc is None:
+        eng._call(eng.on_host_end, Host(_decode(eng._p, text, length)))
+
+
+@ffi.def_extern()
+def _ntcpy_on_tick(handle, tick, now_us):
+    eng = _engine_of(handle)
+    eng._call(eng.on_tick, _TICKS.get(tick, str(tick)), now_us / 1e6)
+
+
+@ffi.def_extern()
+def _ntcpy_on_log(handle, level, msg):
+    _log.log(_LOG_LEVELS.get(level, logging.DEBUG), "%s", _text(msg))
+
+
+class Engine:
+    """One libntopcore engine: sources, flow and host tables, DPI.
+
+    Engine(source=None, bpf=None, local_networks=None, *, max_packets=0, config=None,
+           on_flow_end=None, on_tick=None, on_host_end=None, **config_keys)
+
+    source: a capture file (pcap/pcapng), a live interface name, or a list of them (files are
+        merged in time order; live capture usually needs root or CAP_NET_RAW).
+    bpf: a BPF filter (tcpdump syntax), the key capture.filter.
+    local_networks: CIDR networks, a comma-separated string or a list (host.local_networks).
+    max_packets: stop after this many packets (0: no limit), as ntop-export -c.
+    config / config_keys: configuration keys, dotted ({"flow.idle_timeout": 30}) or as keyword
+        arguments with '_' for '.' (flow_idle_timeout=30). Unknown keys and bad values raise Error
+        naming the key.
+    on_flow_end(flow, reason): called for each flow that ends (reason "idle", "active",
+        "evicted", "flush"); on_tick(tick, now) on packet-time ticks ("second", "minute",
+        "5minutes", "hour", "day"; now in seconds); on_host_end(host) when a host is purged.
+        An exception in a callback stops the engine and is raised by the call that ran it.
+
+    Iterating the engine reads the sources and yields each flow as it ends, then the flows still
+    open at the end of the input (flushed), as ntop-export prints them; memory stays bounded
+    whatever the number of flows. The library logs to the logging module ("ntopcore").
+    Use from one thread at a time; stop() may be called from any thread or a signal handler.
+    """
+
+    def __init__(self, source=None, bpf=None, local_networks=None, *, max_packets=0, config=None,
+                 on_flow_end=None, on_tick=None, on_host_end=None, **config_keys):
+        self._p = None
+        self._exc = None
+        self._finished = False
+        self._flushing = False
+        self._src_err = None
+        self.max_packets = int(max_packets or 0)
+        self.packets = 0
+        settings = {}
+        if config:
+            settings.update(config)
+        for k, v in config_keys.items():
+            if "." in k:
+                settings[k] = v
+            elif k in _KWARG_KEYS:
+                settings[_KWARG_KEYS[k]] = v
+            else:
+                raise TypeError("Engine() got an unexpected keyword argument %r (configuration "
+                                "keys: %s)" % (k, ", ".join(sorted(_KWARG_KEYS))))
+        if bpf is not None:
+            settings["capture.filter"] = bpf
+        if local_networks is not None:
+            if not isinstance(local_networks, str):
+                local_networks = ",".join(str(n) for n in local_networks)
+            settings["host.local_networks"] = local_networks
+        cfg = lib.ntc_config_new()
+        if cfg == ffi.NULL:
+            raise MemoryError("ntopcore: out of memory")
+        try:
+            for key, value in settings.items():
+                self._set(cfg, key, value)
+            self._handle = ffi.new_handle(self)
+            err = ffi.new("char[]", 1024)
+            p = lib.ntcpy_new(cfg, self._handle, err, 1024)
+            if p == ffi.NULL:
+                raise Error(_text(err))
+        finally:
+            lib.ntc_config_free(cfg)
+        self._p = p
+        if _use_marshal is None:
+            _check_marshal(p)
+        self._cb_flags = lib.NTCPY_CB_LOG
+        lib.ntcpy_set_callbacks(p, self._cb_flags)
+        self.on_flow_end = on_flow_end
+        self.on_tick = on_tick
+        self.on_host_end = on_host_end
+        if source is not None:
+            for s in [source] if isinstance(source, (str, bytes, os.PathLike)) else source:
+                self.open(s)
+
+    @staticmethod
+    def _set(cfg, key, value):
+        k = key.encode()
+        if isinstance(value, bool):
+            rc = lib.ntc_config_set_bool(cfg, k, int(value))
+        elif isinstance(value, int):
+            rc = lib.ntc_config_set_int(cfg, k, value)
+        elif isinstance(value, str):
+            rc = lib.ntc_config_set(cfg, k, value.encode())
+        else:
+            raise TypeError("configuration %s: int, bool or str, not %s" % (key, type(value).__name__))
+        if rc:
+            raise Error(_text(lib.ntc_config_errmsg(cfg)))
+
+    # Callbacks are attributes; setting one tells the C side whether to call Python at all.
+    def __setattr__(self, name, value):
+        object.__setattr__(self, name, value)
+        flag = {"on_flow_end": lib.NTCPY_CB_FLOW, "on_tick": lib.NTCPY_CB_TICK,
+                "on_host_end": lib.NTCPY_CB_HOST}.get(name)
+        if flag is not None and self._p is not None:
+            if value is not None and not callable(value):
+                raise TypeError("%s must be callable or None" % name)
+            self._cb_flags = (self._cb_flags | flag) if value is not None else (self._cb_flags & ~flag)
+            lib.ntcpy_set_callbacks(self._p, self._cb_flags)
+
+    def _call(self, fn, *args):
+        if fn is None or self._exc is not None:
+            return
+        try:
+            fn(*args)
+        except BaseException as e:  # raised again by the call that drives the engine
+            self._exc = e
+            lib.ntcpy_stop(self._p)
+
+    def _check(self):
+        if self._p is None:
+            raise Error("ntopcore: the engine is closed")
+
+    def _raise_callback_error(self):
+        if self._exc is not None:
+            e, self._exc = self._exc, None
+            raise e
+
+    # ---- sources ----
+
+    def open(self, source):
+        """Open a capture file, or a live interface when no such file exists."""
+        s = os.fsdecode(source)
+        if os.path.exists(s) or not os.path.isdir("/sys/class/net/" + s):
+            self.open_file(s)
+        else:
+            self.open_live(s)
+
+    def open_file(self, path):
+        self._check()
+        if lib.ntcpy_open_file(self._p, os.fsencode(path)):
+            raise Error(_text(lib.ntc_engine_errmsg(lib.ntcpy_engine(self._p))))
+        self._finished = False
+        self._flushing = False
+
+    def open_live(self, ifname):
+        self._check()
+        if lib.ntcpy_open_live(self._p, os.fsencode(ifname)):
+            raise Error(_text(lib.ntc_engine_errmsg(lib.ntcpy_engine(self._p))))
+        self._finished = False
+        self._flushing = False
+
+    # ---- running ----
+
+    def _run(self, collect, max_packets=0):
+        """One slice. Returns True when every source has finished (or max_packets is reached)."""
+        limit = max_packets
+        if self.max_packets:
+            left = self.max_packets - self.packets
+            if left <= 0:
+                return True
+            limit = min(limit, left) if limit else left
+        n = ffi.new("uint64_t *")
+        err = ffi.new("int *")
+        finished = lib.ntcpy_run(self._p, limit, _SLICE_MS, int(collect), _BATCH, n, err)
+        self.packets += n[0]
+        if err[0] and self._src_err is None:
+            self._src_err = Error(_text(lib.ntcpy_errmsg(self._p)))
+        self._raise_callback_error()
+        return bool(finished) or bool(self.max_packets and self.packets >= self.max_packets)
+
+    def run(self, max_packets=0):
+        """Read the sources until they end (or max_packets packets, or stop()), calling the
+        callbacks; the flows still open stay open (see flush()). Returns the packets read. A
+        source error (corrupt file) is raised after the other sources have been read."""
+        self._check()
+        start = self.packets
+        while True:
+            done = self.packets - start
+            if max_packets and done >= max_packets:
+                break
+            if self._run(False, max_packets - done if max_packets else 0):
+                break
+            if self._stopped():
+                break
+        self._raise_source_error()
+        return self.packets - start
+
+    def _stopped(self):
+        s = getattr(self, "_stop_requested", False)
+        object.__setattr__(self, "_stop_requested", False)
+        return s
+
+    def _raise_source_error(self):
+        if self._src_err is not None:
+            e, self._src_err = self._src_err, None
+            raise e
+
+    def flush(self):
+        """End every open flow (on_flow_end with reason "flush") and purge the hosts."""
+        self._check()
+        lib.ntcpy_flush(self._p, 0, 0)
+        self._raise_callback_error()
+
+    def stop(self):
+        """Make a running run() or iteration return soon. Any thread, or a signal handler."""
+        if self._p is not None:
+            object.__setattr__(self, "_stop_requested", True)
+            lib.ntcpy_stop(self._p)
+
+    def ingest(self, data, ts_us, linktype=LINKTYPE_ETHERNET, wirelen=0):
+        """Feed one packet captured by the caller (bytes), time in microseconds since the epoch.
+        Returns False for an unknown link type (counted), True otherwise."""
+        self._check()
+        buf = ffi.from_buffer(data)
+        rc = lib.ntc_engine_ingest(lib.ntcpy_engine(self._p), linktype, ts_us, buf, len(buf),
+                                   wirelen)
+        self._raise_callback_error()
+        if rc and rc != lib.NTC_ENOTSUP:
+            raise Error("ingest: " + _text(lib.ntc_strerror(rc)))
+        return rc == 0
+
+    def advance(self, now_us):
+        """Move the engine clock to now_us (microseconds) when the caller's capture is idle."""
+        self._check()
+        lib.ntc_engine_advance(lib.ntcpy_engine(self._p), now_us)
+        self._raise_callback_error()
+
+    # ---- flows as they end ----
+
+    def __iter__(self):
+        return self.flows()
+
+    def flows(self):
+        """Generator: read the sources, yield each flow (a Flow) as it ends, then the flows
+        still open at the end of the input. Breaking out and calling flows() again goes on where
+        it stopped. A source error is raised after the last flow."""
+        self._check()
+        p = self._p
+        length = ffi.new("size_t *")
+        count = ffi.new("size_t *")
+        while not self._finished:
+            if self._p is not p:
+                raise Error("ntopcore: the engine was closed during the iteration")
+            # At the end of the input, the flows still open: a batch at a time.
+            done = self._flushing or self._run(True)
+            if done:
+                self._flushing = lib.ntcpy_flush(p, 1, _BATCH) > 0
+                self._finished = not self._flushing
+            text = lib.ntcpy_batch(p, length, count)
+            if text == ffi.NULL:
+                lib.ntcpy_batch_clear(p)
+                raise MemoryError("ntopcore: out of memory while collecting flows")
+            if count[0]:
+                batch = _decode(p, text, length[0])
+                lib.ntcpy_batch_clear(p)
+                yield from map(Flow, batch)
+            self._raise_callback_error()
+            if not done and self._stopped():
+                return
+        self._raise_source_error()
+
+    def to_pandas(self):
+        """Every flow of the sources (as iteration yields them) in a pandas DataFrame, one row per
+        flow, one column per field. Needs pandas (Debian: python3-pandas)."""
+        try:
+            import pandas
+        except ImportError as e:
+            raise ImportError("Engine.to_pandas() needs pandas (Debian: python3-pandas)") from e
+        return pandas.DataFrame(list(self.flows()))
+
+    # ---- what the engine holds now ----
+
+    def _json(self, what, arg=0):
+        self._check()
+        length = ffi.new("size_t *")
+        rc = ffi.new("int *")
+        text = lib.ntcpy_json(self._p, what, arg, length, rc)
+        if text == ffi.NULL:
+            if rc[0] == lib.NTC_ESTATE:
+                raise Error("not available in this callback (only in on_tick or outside callbacks)")
+            raise Error(_text(lib.ntc_strerror(rc[0])))
+        return _decode(self._p, text, length[0])
+
+    def active_flows(self):
+        """The flows in the table now (list of Flow)."""
+        return [Flow(d) for d in self._json(0)]
+
+    def hosts(self):
+        """The hosts in the table now (list of Host)."""
+        return [Host(d) for d in self._json(1)]
+
+    def apps(self, categories=False):
+        """Traffic per application (or per category) since the start: list of Record."""
+        return [Record(d) for d in self._json(2, 1 if categories else 0)]
+
+    def stats(self):
+        """Interface counters: a dict with the member names of ntc_iface_stats (packets, bytes,
+        flows_total, ...; decode_errors by reason)."""
+        return self._json(3)
+
+    def app_name(self, app_id):
+        """Name of an application id (built-in or from dpi.protocols_file), or None."""
+        self._check()
+        n = lib.ntc_engine_app_name(lib.ntcpy_engine(self._p), app_id)
+        return None if n == ffi.NULL else _text(n)
+
+    # ---- lifetime ----
+
+    def close(self):
+        """Free the engine (the flows still open are not reported: flush() first)."""
+        p, self._p = self._p, None
+        if p is not None:
+            lib.ntcpy_free(p)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __del__(self):
+        try:
+            if getattr(self, "_p", None) is not None:
+                self.close()
+        except Exception:  # interpreter shutdown: the module may already be torn down
+            pass

@@ -1,0 +1,487 @@
+/* JSON text from the library to Python's marshal format (helper.h: ntcpy_to_marshal()).
+ *
+ * marshal.loads() builds dicts, lists, ints and strings in C several times faster than
+ * json.loads() parses the same records, and the records stay exactly the library's JSON: this
+ * only re-encodes what ntc_flow_format_json() wrote. Only the stable core of the format is
+ * written (it has not changed since Python 3.4): '{' ... '0' dicts, '[' lists, 'i'/'l' ints,
+ * 'g' binary floats, 'z'/'a'/'u' strings, 'T'/'F'/'N', and 'r' references so that each key is one
+ * interned string per batch. The package checks at import that marshal.loads() of this output
+ * equals json.loads() of the input, and uses json otherwise.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bind_common.h"
+#include "marshal_out.h"
+
+#define FLAG_REF 0x80
+#define KEY_SLOTS 512 /* power of two; a batch has a few dozen distinct keys */
+#define MAX_DEPTH 32
+
+typedef struct mkey {
+    const char *s;  /* points into the JSON text (between the quotes, no escapes); NULL: free */
+    size_t len;
+    uint32_t ref;
+} mkey;
+
+typedef struct menc {
+    const char *s;
+    size_t n, i;
+    ntcb_buf *out;
+    mkey keys[KEY_SLOTS];
+    int nkeys;
+    uint32_t nrefs;
+    int bad;
+} menc;
+
+/* The output was reserved for the worst case before encoding (see ntcpy_marshal()): writes do
+ * not check for room. */
+static void put(menc *m, const void *p, size_t n)
+{
+    memcpy(m->out->p + m->out->len, p, n);
+    m->out->len += n;
+}
+
+static void put_byte(menc *m, int b)
+{
+    m->out->p[m->out->len++] = (char)b;
+}
+
+static void put_i32(menc *m, int32_t v)
+{
+    uint32_t u = (uint32_t)v;
+    unsigned char *b = (unsigned char *)m->out->p + m->out->len;
+    b[0] = (unsigned char)u;
+    b[1] = (unsigned char)(u >> 8);
+    b[2] = (unsigned char)(u >> 16);
+    b[3] = (unsigned char)(u >> 24);
+    m->out->len += 4;
+}
+
+static void skip_ws(menc *m)
+{
+    if (m->i < m->n && (unsigned char)m->s[m->i] > ' ')
+        return; /* the library writes no white space: the usual case */
+    while (m->i < m->n && (m->s[m->i] == ' ' || m->s[m->i] == '\n' || m->s[m->i] == '\t' ||
+                           m->s[m->i] == '\r'))
+        m->i++;
+}
+
+static int hexv(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+static int hex4(menc *m, unsigned *out)
+{
+    if (m->n - m->i < 4)
+        return -1;
+    unsigned v = 0;
+    for (int k = 0; k < 4; k++) {
+        int h = hexv(m->s[m->i + (size_t)k]);
+        if (h < 0)
+            return -1;
+        v = v << 4 | (unsigned)h;
+    }
+    m->i += 4;
+    *out = v;
+    return 0;
+}
+
+static void put_utf8(menc *m, unsigned cp)
+{
+    char u[4];
+    size_t len;
+    if (cp < 0x80) {
+        u[0] = (char)cp;
+        len = 1;
+    } else if (cp < 0x800) {
+        u[0] = (char)(0xC0 | cp >> 6);
+        u[1] = (char)(0x80 | (cp & 0x3F));
+        len = 2;
+    } else if (cp < 0x10000) {
+        u[0] = (char)(0xE0 | cp >> 12);
+        u[1] = (char)(0x80 | (cp >> 6 & 0x3F));
+        u[2] = (char)(0x80 | (cp & 0x3F));
+        len = 3;
+    } else {
+        u[0] = (char)(0xF0 | cp >> 18);
+        u[1] = (char)(0x80 | (cp >> 12 & 0x3F));
+        u[2] = (char)(0x80 | (cp >> 6 & 0x3F));
+        u[3] = (char)(0x80 | (cp & 0x3F));
+        len = 4;
+    }
+    put(m, u, len);
+}
+
+/* A string value (at the opening quote). Without escapes it is copied as is; with escapes it is
+ * decoded into a scratch area after the output, then moved in. */
+static void enc_string(menc *m)
+{
+    size_t start = m->i + 1;
+    const unsigned char *p = (const unsigned char *)m->s + start,
+                        *e = (const unsigned char *)m->s + m->n;
+    unsigned high = 0;
+    int esc = 0;
+    for (;;) {
+        const unsigned char *q = memchr(p, '"', (size_t)(e - p));
+        if (!q) {
+            m->bad = 1;
+            return;
+        }
+        const unsigned char *bs = memchr(p, '\\', (size_t)(q - p));
+        if (!bs) {
+            p = q;
+            break;
+        }
+        esc = 1; /* a backslash: skip the escaped character */
+        p = bs + 2;
+        if (p > e) {
+            m->bad = 1;
+            return;
+        }
+    }
+    /* ASCII check, 8 bytes at a time. */
+    const unsigned char *a = (const unsigned char *)m->s + start;
+    uint64_t acc = 0;
+    for (; a + 8 <= p; a += 8) {
+        uint64_t w;
+        memcpy(&w, a, 8);
+        acc |= w;
+    }
+    for (; a < p; a++)
+        high |= *a;
+    int ascii = high < 0x80 && (acc & 0x8080808080808080ull) == 0;
+    size_t end = (size_t)(p - (const unsigned char *)m->s);
+    m->i = end + 1;
+    if (!esc) {
+        size_t len = end - start;
+        if (ascii && len < 256) {
+            put_byte(m, 'z');
+            put_byte(m, (int)len);
+        } else {
+            put_byte(m, ascii ? 'a' : 'u');
+            put_i32(m, (int32_t)len);
+        }
+        put(m, m->s + start, len);
+        return;
+    }
+    /* Decode the escapes: type and length first (patched), then the bytes. */
+    put_byte(m, 'u');
+    size_t len_at = m->out->len;
+    put_i32(m, 0);
+    size_t data_at = m->out->len;
+    for (size_t k = start; k < end && !m->bad;) {
+        char c = m->s[k++];
+        if (c != '\\') {
+            put(m, &c, 1);
+            continue;
+        }
+        char x = m->s[k++];
+        char o = 0;
+        switch (x) {
+        case '"': o = '"'; break;
+        case '\\': o = '\\'; break;
+        case '/': o = '/'; break;
+        case 'b': o = '\b'; break;
+        case 'f': o = '\f'; break;
+        case 'n': o = '\n'; break;
+        case 'r': o = '\r'; break;
+        case 't': o = '\t'; break;
+        case 'u': {
+            size_t save = m->i;
+            m->i = k;
+            unsigned cp;
+            if (hex4(m, &cp)) {
+                m->bad = 1;
+                break;
+            }
+            if (cp >= 0xD800 && cp <= 0xDBFF && m->i + 6 <= end && m->s[m->i] == '\\' &&
+                m->s[m->i + 1] == 'u') {
+                size_t back = m->i;
+                m->i += 2;
+                unsigned lo;
+                if (hex4(m, &lo) == 0 && lo >= 0xDC00 && lo <= 0xDFFF)
+                    cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+                else
+                    m->i = back;
+            }
+            /* A lone surrogate is written as its 3-byte form, which marshal decodes
+             * ("surrogatepass") to the same lone surrogate json.loads gives. */
+            k = m->i;
+            m->i = save;
+            put_utf8(m, cp);
+            continue;
+        }
+        default:
+            m->bad = 1;
+            break;
+        }
+        if (!m->bad)
+            put(m, &o, 1);
+    }
+    if (m->bad)
+        return;
+    size_t len = m->out->len - data_at;
+    uint32_t u = (uint32_t)len;
+    unsigned char b[4] = {(unsigned char)u, (unsigned char)(u >> 8), (unsigned char)(u >> 16),
+                          (unsigned char)(u >> 24)};
+    memcpy(m->out->p + len_at, b, 4);
+}
+
+/* A key: the first time an interned short string with a reference, then the reference. */
+static void enc_key(menc *m)
+{
+    if (m->i >= m->n || m->s[m->i] != '"') {
+        m->bad = 1;
+        return;
+    }
+    size_t start = m->i + 1;
+    const unsigned char *b = (const unsigned char *)m->s + start, *p = b,
+                        *e = (const unsigned char *)m->s + m->n;
+    p = memchr(b, '"', (size_t)(e - b));
+    if (!p || p - b >= 256 || memchr(b, '\\', (size_t)(p - b))) {
+        enc_string(m); /* unusual key: written as a plain string */
+        return;
+    }
+    size_t len = (size_t)(p - b);
+    /* Hash of the length and the first and last bytes; memcmp settles collisions. */
+    uint64_t w0 = 0, w1 = 0;
+    memcpy(&w0, b, len < 8 ? len : 8);
+    if (len > 8)
+        memcpy(&w1, p - 8, 8);
+    uint64_t h64 = (w0 * 0x9E3779B97F4A7C15ull) ^ (w1 * 0xC2B2AE3D27D4EB4Full) ^ len;
+    uint32_t h = (uint32_t)(h64 >> 32) ^ (uint32_t)h64;
+    size_t k = start + len;
+    m->i = k + 1;
+    size_t slot = h & (KEY_SLOTS - 1);
+    while (m->keys[slot].s) {
+        if (m->keys[slot].len == len && memcmp(m->keys[slot].s, m->s + start, len) == 0) {
+            put_byte(m, 'r');
+            put_i32(m, (int32_t)m->keys[slot].ref);
+            return;
+        }
+        slot = (slot + 1) & (KEY_SLOTS - 1);
+    }
+    put_byte(m, 'Z' | FLAG_REF); /* short ASCII, interned */
+    put_byte(m, (int)len);
+    put(m, m->s + start, len);
+    if (m->nkeys < KEY_SLOTS / 2) {
+        m->keys[slot] = (mkey){m->s + start, len, m->nrefs};
+        m->nkeys++;
+    }
+    m->nrefs++;
+}
+
+static void enc_number(menc *m)
+{
+    size_t start = m->i;
+    int neg = 0, is_float = 0;
+    uint64_t v = 0;
+    if (m->s[m->i] == '-') {
+        neg = 1;
+        m->i++;
+    }
+    size_t digits_at = m->i;
+    while (m->i < m->n && m->s[m->i] >= '0' && m->s[m->i] <= '9') {
+        uint64_t d = (uint64_t)(m->s[m->i] - '0');
+        if (v > (UINT64_MAX - d) / 10)
+            is_float = 1; /* beyond 64 bits: not something the library writes */
+        v = v * 10 + d;
+        m->i++;
+    }
+    if (m->i == digits_at) {
+        m->bad = 1;
+        return;
+    }
+    while (m->i < m->n && (m->s[m->i] == '.' || m->s[m->i] == 'e' || m->s[m->i] == 'E' ||
+                           m->s[m->i] == '+' || m->s[m->i] == '-' ||
+                           (m->s[m->i] >= '0' && m->s[m->i] <= '9'))) {
+        is_float = 1;
+        m->i++;
+    }
+    if (is_float) {
+        char tmp[64], *end;
+        size_t len = m->i - start;
+        if (len >= sizeof(tmp)) {
+            m->bad = 1;
+            return;
+        }
+        memcpy(tmp, m->s + start, len);
+        tmp[len] = 0;
+        double d = strtod(tmp, &end);
+        if (*end) {
+            m->bad = 1;
+            return;
+        }
+        unsigned char b[8];
+        memcpy(b, &d, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+        for (int k = 0; k < 4; k++) {
+            unsigned char t = b[k];
+            b[k] = b[7 - k];
+            b[7 - k] = t;
+        }
+#endif
+        put_byte(m, 'g'); /* TYPE_BINARY_FLOAT: IEEE 754, little-endian */
+        put(m, b, 8);
+        return;
+    }
+    if (v <= INT32_MAX) {
+        put_byte(m, 'i');
+        put_i32(m, neg ? -(int32_t)v : (int32_t)v);
+        return;
+    }
+    /* TYPE_LONG: number of 15-bit digits (negative for a negative number), then the digits. */
+    unsigned char digits[2 * 5];
+    int nd = 0;
+    while (v) {
+        unsigned dgt = (unsigned)(v & 0x7FFF);
+        digits[2 * nd] = (unsigned char)dgt;
+        digits[2 * nd + 1] = (unsigned char)(dgt >> 8);
+        nd++;
+        v >>= 15;
+    }
+    put_byte(m, 'l');
+    put_i32(m, neg ? -nd : nd);
+    put(m, digits, (size_t)(2 * nd));
+}
+
+static void enc_value(menc *m, int depth);
+
+static void enc_object(menc *m, int depth)
+{
+    m->i++;
+    put_byte(m, '{');
+    skip_ws(m);
+    if (m->i < m->n && m->s[m->i] == '}') {
+        m->i++;
+        put_byte(m, '0');
+        return;
+    }
+    while (!m->bad) {
+        skip_ws(m);
+        enc_key(m);
+        skip_ws(m);
+        if (m->i >= m->n || m->s[m->i] != ':') {
+            m->bad = 1;
+            return;
+        }
+        m->i++;
+        enc_value(m, depth + 1);
+        skip_ws(m);
+        if (m->i < m->n && m->s[m->i] == ',') {
+            m->i++;
+            continue;
+        }
+        if (m->i < m->n && m->s[m->i] == '}') {
+            m->i++;
+            put_byte(m, '0'); /* TYPE_NULL ends a dict */
+            return;
+        }
+        m->bad = 1;
+    }
+}
+
+static void enc_array(menc *m, int depth)
+{
+    m->i++;
+    put_byte(m, '[');
+    size_t count_at = m->out->len;
+    put_i32(m, 0);
+    int32_t count = 0;
+    skip_ws(m);
+    if (m->i < m->n && m->s[m->i] == ']') {
+        m->i++;
+        return;
+    }
+    while (!m->bad) {
+        enc_value(m, depth + 1);
+        count++;
+        skip_ws(m);
+        if (m->i < m->n && m->s[m->i] == ',') {
+            m->i++;
+            continue;
+        }
+        if (m->i < m->n && m->s[m->i] == ']') {
+            m->i++;
+            break;
+        }
+        m->bad = 1;
+    }
+    if (!m->bad) {
+        uint32_t u = (uint32_t)count;
+        unsigned char b[4] = {(unsigned char)u, (unsigned char)(u >> 8), (unsigned char)(u >> 16),
+                              (unsigned char)(u >> 24)};
+        memcpy(m->out->p + count_at, b, 4);
+    }
+}
+
+static int word(menc *m, const char *w)
+{
+    size_t l = strlen(w);
+    if (m->n - m->i >= l && memcmp(m->s + m->i, w, l) == 0) {
+        m->i += l;
+        return 1;
+    }
+    return 0;
+}
+
+static void enc_value(menc *m, int depth)
+{
+    if (depth > MAX_DEPTH) {
+        m->bad = 1;
+        return;
+    }
+    skip_ws(m);
+    if (m->i >= m->n) {
+        m->bad = 1;
+        return;
+    }
+    char c = m->s[m->i];
+    if (c == '{')
+        enc_object(m, depth);
+    else if (c == '[')
+        enc_array(m, depth);
+    else if (c == '"')
+        enc_string(m);
+    else if (c == '-' || (c >= '0' && c <= '9'))
+        enc_number(m);
+    else if (word(m, "true"))
+        put_byte(m, 'T');
+    else if (word(m, "false"))
+        put_byte(m, 'F');
+    else if (word(m, "null"))
+        put_byte(m, 'N');
+    else
+        m->bad = 1;
+}
+
+int ntcpy_marshal(const char *json, size_t n, ntcb_buf *out)
+{
+    menc *m = calloc(1, sizeof(*m));
+    if (!m)
+        return -1;
+    m->s = json;
+    m->n = n;
+    m->out = out;
+    ntcb_buf_clear(out);
+    /* Worst case: every JSON value of 2 bytes ("0,") becomes 5 (an int), a 1-byte escape-free
+     * ASCII string value ("\"a\",") 3, a key first seen 3 + its length: 3 bytes per input byte,
+     * plus the outermost list header, cover every case. */
+    if (n > (SIZE_MAX - 64) / 3 || ntcb_buf_reserve(out, 3 * n + 64))
+        m->bad = 1;
+    if (!m->bad)
+        enc_value(m, 0);
+    skip_ws(m);
+    int rc = m->bad || m->i != m->n ? -1 : 0;
+    free(m);
+    return rc;
+}
