@@ -118,6 +118,16 @@ int ntcb_host_json(ntcb_buf *b, const ntc_host *h)
     return put_formatted(b, fmt_host, h);
 }
 
+static int fmt_alert(const void *obj, char *buf, size_t size)
+{
+    return ntc_alert_format_json(obj, buf, size);
+}
+
+int ntcb_alert_json(ntcb_buf *b, const ntc_alert *a)
+{
+    return put_formatted(b, fmt_alert, a);
+}
+
 /* ---- interface counters ---- */
 
 #define U64(m) {#m, offsetof(ntc_iface_stats, m), 0}

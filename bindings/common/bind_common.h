@@ -34,6 +34,8 @@ int ntcb_buf_put(ntcb_buf *b, const char *s, size_t n);
 /* Append one record as a JSON object. 0, or -1 when out of memory. */
 int ntcb_flow_json(ntcb_buf *b, const ntc_flow *f);
 int ntcb_host_json(ntcb_buf *b, const ntc_host *h);
+/** Append the alert's JSON (ntc_alert_format_json). 0, or -1 when out of memory. */
+int ntcb_alert_json(ntcb_buf *b, const ntc_alert *a);
 /* The interface counters: the members of ntc_iface_stats by their C names ("packets",
  * "flows_active", ...), decode_errors as an object by reason name ("truncated-l2": 0, ...). */
 int ntcb_stats_json(ntcb_buf *b, const ntc_iface_stats *st);

@@ -15,10 +15,10 @@
 /* The count hook runs every HOOK_STEP instructions (every instruction once the budget is spent). */
 #define HOOK_STEP 1000
 
-enum { CB_SECOND, CB_MINUTE, CB_5MINUTES, CB_HOUR, CB_DAY, CB_FLOW_END, CB_COUNT };
+enum { CB_SECOND, CB_MINUTE, CB_5MINUTES, CB_HOUR, CB_DAY, CB_FLOW_END, CB_ALERT, CB_COUNT };
 
 static const char *const cb_names[CB_COUNT] = {"on_second", "on_minute", "on_5minutes", "on_hour",
-                                               "on_day", "on_flow_end"};
+                                               "on_day", "on_flow_end", "on_alert"};
 
 typedef struct script {
     struct script_host *host;
@@ -575,7 +575,7 @@ int script_host_load(script_host *h, const char *path, char *err, size_t errlen)
         char line[1200];
         snprintf(line, sizeof(line),
                  "%s: defines none of on_second, on_minute, on_5minutes, on_hour, on_day, "
-                 "on_flow_end: it will never be called", path);
+                 "on_flow_end, on_alert: it will never be called", path);
         report(h, 1, line);
     }
     h->s[h->n++] = s;
@@ -649,6 +649,42 @@ void script_host_flow_end(script_host *h, const ntc_flow *flow, ntc_flow_end_rea
         lua_pushinteger(s->L, why);
         if (s_pcall(s, 2, 0, err, sizeof(err)))
             script_error(s, cb_names[CB_FLOW_END], err);
+    }
+}
+
+/* Protected: on_alert(record); arg 1 the host (the alert's JSON is in h->rec). */
+static int p_alert(lua_State *L)
+{
+    script_host *h = lua_touserdata(L, 1);
+    if (lua_getglobal(L, cb_names[CB_ALERT]) != LUA_TFUNCTION)
+        return 0;
+    size_t pos = 0;
+    ntcl_json_push(L, h->rec.p, h->rec.len, &pos);
+    lua_call(L, 1, 0);
+    return 0;
+}
+
+void script_host_alert(script_host *h, const ntc_alert *alert)
+{
+    if (!h)
+        return;
+    int any = 0;
+    for (int i = 0; i < h->n && !any; i++)
+        any = h->s[i]->has[CB_ALERT];
+    if (!any)
+        return;
+    ntcb_buf_clear(&h->rec);
+    if (ntcb_alert_json(&h->rec, alert))
+        return;
+    for (int i = 0; i < h->n; i++) {
+        script *s = h->s[i];
+        if (!s->has[CB_ALERT] || !lua_checkstack(s->L, 8))
+            continue;
+        char err[1024];
+        lua_pushcfunction(s->L, p_alert);
+        lua_pushlightuserdata(s->L, h);
+        if (s_pcall(s, 1, 0, err, sizeof(err)))
+            script_error(s, cb_names[CB_ALERT], err);
     }
 }
 

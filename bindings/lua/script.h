@@ -5,6 +5,7 @@
  *   on_second(now)  on_minute(now)  on_5minutes(now)  on_hour(now)  on_day(now)
  *       now: the engine clock, seconds since the epoch (packet time)
  *   on_flow_end(flow, reason)
+ *   on_alert(alert)
  *       flow: a table with the fields of ntop-export's JSON; reason "idle", "active", "evicted",
  *       "flush"
  * and sees two read-only tables:
@@ -64,6 +65,9 @@ void script_host_set_engine(script_host *h, ntc_engine *eng);
 /* Engine callbacks to forward (from the tool's own callbacks). */
 void script_host_tick(script_host *h, ntc_tick tick, uint64_t now_us);
 void script_host_flow_end(script_host *h, const ntc_flow *flow, ntc_flow_end_reason why);
+/** An alert was raised: on_alert(alert) in every script that defines it (alert: a table with the
+ * fields of ntc_alert_format_json). */
+void script_host_alert(script_host *h, const ntc_alert *alert);
 
 /* Errors so far in callbacks, over all scripts. */
 uint64_t script_host_errors(const script_host *h);

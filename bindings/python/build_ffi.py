@@ -60,6 +60,7 @@ extern "Python+C" void _ntcpy_on_flow(void *handle, const char *json, size_t len
 extern "Python+C" void _ntcpy_on_tick(void *handle, int tick, uint64_t now_us);
 extern "Python+C" void _ntcpy_on_host(void *handle, const char *json, size_t len);
 extern "Python+C" void _ntcpy_on_log(void *handle, int level, const char *msg);
+extern "Python+C" void _ntcpy_on_alert(void *handle, const char *json, size_t len);
 ntcpy *ntcpy_new(const ntc_config *cfg, void *handle, char *err, size_t errlen);
 void ntcpy_free(ntcpy *p);
 ntc_engine *ntcpy_engine(ntcpy *p);
@@ -79,6 +80,7 @@ const char *ntcpy_to_marshal(ntcpy *p, const char *json, size_t n, size_t *outle
 #define NTCPY_CB_TICK ...
 #define NTCPY_CB_HOST ...
 #define NTCPY_CB_LOG ...
+#define NTCPY_CB_ALERT ...
 """
 
 SOURCE = r"""

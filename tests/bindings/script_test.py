@@ -53,6 +53,30 @@ def write_pcap(path):
             f.write(data)
 
 
+def syn_packet(dport):
+    tcp = struct.pack("!HHIIBBHHH", 40000, dport, 1000, 0, 5 << 4, 0x02, 1024, 0, 0)
+    hdr = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp), 1, 0, 64, 6, 0,
+                      bytes([10, 0, 0, 1]), bytes([10, 0, 0, 2]))
+    return hdr + tcp
+
+
+def write_scan_pcap(path):
+    """SYNs from 10.0.0.1 to 6 ports of 10.0.0.2, never answered (a port scan)."""
+    with open(path, "wb") as f:
+        f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 101))
+        for i in range(6):
+            data = syn_packet(1 + i)
+            f.write(struct.pack("<IIII", T0 + i, 0, len(data), len(data)))
+            f.write(data)
+
+
+ALERTS = r"""
+function on_alert(a)
+  print(string.format("ALERT %s %s %s %s", a.ALERT_TYPE, a.ENTITY_ID, a.STATE, a.DETAILS ~= nil))
+end
+"""
+
+
 def run(cmd, **kw):
     p = subprocess.run(cmd, capture_output=True, text=True, timeout=120, **kw)
     return p.returncode, p.stdout, p.stderr
@@ -258,6 +282,22 @@ def main():
         check(rc == 2 and "--script-allow" in err, "bad --script-allow: %s" % err)
         rc, _, err = run([ntop_export, "-r", pcap, "--script-memory", "0"])
         check(rc == 2 and "--script-memory" in err, "bad --script-memory: %s" % err)
+
+        # 5. on_alert sees every alert ntop-export writes, with the same fields.
+        scan = os.path.join(tmp, "scan.pcap")
+        write_scan_pcap(scan)
+        alerts_lua = os.path.join(tmp, "alerts.lua")
+        with open(alerts_lua, "w") as f:
+            f.write(ALERTS)
+        aout = os.path.join(tmp, "alerts.json")
+        rc, _, err = run([ntop_export, "-q", "-r", scan, "--what", "alerts", "-o", "jsonl:" + aout,
+                          "--set", "alert.port_scan_threshold=5", "--script", alerts_lua])
+        check(rc == 0, "ntop-export --what alerts with an on_alert script: exit %d %s" % (rc, err))
+        written = [json.loads(line) for line in open(aout)]
+        seen = re.findall(r"^ALERT (\S+) (\S+) (\S+) (\S+)$", err, re.M)
+        check(any(a["ALERT_TYPE"] == "port_scan" for a in written), "a port_scan alert: %s" % written)
+        check([(a["ALERT_TYPE"], a["ENTITY_ID"], a["STATE"], "true") for a in written] == seen,
+              "on_alert saw the alerts ntop-export wrote: %s vs %s" % (seen, written))
 
     print("%d passed, %d failed" % (checks - failures, failures))
     return 1 if failures else 0

@@ -187,6 +187,30 @@ def test_ingest_and_advance():
     assert e.ingest(b"\0" * 20, T0 * 1000000, linktype=9999) is False  # unknown link type, counted
 
 
+def tcp_syn(src, dst, sport, dport):
+    tcp = struct.pack("!HHIIBBHHH", sport, dport, 1000, 0, 5 << 4, 0x02, 1024, 0, 0)
+    hdr = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp), 1, 0, 64, 6, 0, bytes(src), bytes(dst))
+    hdr = hdr[:10] + struct.pack("!H", csum(hdr)) + hdr[12:]
+    return hdr + tcp
+
+
+def test_on_alert_port_scan():
+    """SYNs to 6 ports of one host, never answered, with alert.port_scan_threshold 5: one
+    port_scan alert engaged when the scan window ends, as ntop-export --what alerts reports it."""
+    alerts = []
+    e = ntopcore.Engine(on_alert=alerts.append, alert_port_scan_threshold=5)
+    for i in range(6):
+        assert e.ingest(tcp_syn((10, 0, 0, 1), (10, 0, 0, 2), 40000, 1 + i), (T0 + i) * 1000000,
+                        linktype=ntopcore.LINKTYPE_RAW)
+    e.advance((T0 + 300) * 1000000)
+    scans = [a for a in alerts if a.ALERT_TYPE == "port_scan"]
+    assert len(scans) >= 1
+    a = scans[0]
+    assert isinstance(a, ntopcore.Alert)
+    assert a.STATE == "engaged" and a.ENTITY == "host" and a.ENTITY_ID == "10.0.0.1"
+    assert a.SEVERITY in ("warning", "error") and "10.0.0.1" in a.DESCRIPTION
+
+
 def test_callback_exception_stops_and_propagates():
     e = ntopcore.Engine(SAMPLE)
 

@@ -52,7 +52,8 @@ void cli_print_script_help(FILE *out)
 {
     fprintf(out,
             "  --script FILE    run the Lua script FILE (repeatable): on_second, on_minute,\n"
-            "                   on_5minutes, on_hour, on_day, on_flow_end callbacks on packet time\n"
+            "                   on_5minutes, on_hour, on_day, on_flow_end, on_alert callbacks\n"
+            "                   on packet time\n"
             "  --script-allow LIBS  give scripts these Lua libraries: os, io (comma-separated;\n"
             "                   by default scripts have neither)\n"
             "  --script-budget N  Lua instructions a script callback may run (default %u)\n"
@@ -325,7 +326,11 @@ static void w_flow_verdict(void *u, const ntc_flow *flow)
 static void w_alert(void *u, const ntc_alert *a)
 {
     cli_common *c = u;
-    c->tool_cb.alert(c->tool_user, a);
+    if (c->tool_cb.alert)
+        c->tool_cb.alert(c->tool_user, a);
+#ifdef NTC_TOOLS_LUA
+    script_host_alert(c->script_host, a);
+#endif
 }
 #endif
 
@@ -356,7 +361,7 @@ int cli_set_callbacks(cli_common *c, ntc_engine *eng, const ntc_callbacks *cb, v
     w.flow_verdict = c->tool_cb.flow_verdict ? w_flow_verdict : NULL;
 #endif
 #if NTC_CALLBACKS_VERSION >= 3
-    w.alert = c->tool_cb.alert ? w_alert : NULL;
+    w.alert = w_alert; /* the tool's and the scripts' on_alert */
 #endif
     return ntc_engine_set_callbacks(eng, &w, c);
 }

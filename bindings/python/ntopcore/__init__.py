@@ -17,7 +17,7 @@ import os
 
 from ntopcore._ntopcore import ffi, lib
 
-__all__ = ["Engine", "Flow", "Host", "Record", "Error", "version", "config_options"]
+__all__ = ["Engine", "Flow", "Host", "Alert", "Record", "Error", "version", "config_options"]
 
 # For the tests and the curious: the cffi module of this package.
 _ffi = ffi
@@ -66,6 +66,13 @@ class Flow(Record):
 
 class Host(Record):
     """A host record: IP_ADDR, IS_LOCAL, BYTES_SENT, ..., APPS for local hosts."""
+
+    __slots__ = ()
+
+
+class Alert(Record):
+    """An alert: ALERT_ID, ALERT_TYPE, SEVERITY, ENTITY, ENTITY_ID, STATE, ALERT_TIME,
+    DESCRIPTION, DETAILS (as ntop-export --what alerts writes them)."""
 
     __slots__ = ()
 
@@ -156,6 +163,13 @@ def _ntcpy_on_host(handle, text, length):
 
 
 @ffi.def_extern()
+def _ntcpy_on_alert(handle, text, length):
+    eng = _engine_of(handle)
+    if eng.on_alert is not None and eng._exc is None:
+        eng._call(eng.on_alert, Alert(_decode(eng._p, text, length)))
+
+
+@ffi.def_extern()
 def _ntcpy_on_tick(handle, tick, now_us):
     eng = _engine_of(handle)
     eng._call(eng.on_tick, _TICKS.get(tick, str(tick)), now_us / 1e6)
@@ -170,7 +184,7 @@ class Engine:
     """One libntopcore engine: sources, flow and host tables, DPI.
 
     Engine(source=None, bpf=None, local_networks=None, *, max_packets=0, config=None,
-           on_flow_end=None, on_tick=None, on_host_end=None, **config_keys)
+           on_flow_end=None, on_tick=None, on_host_end=None, on_alert=None, **config_keys)
 
     source: a capture file (pcap/pcapng), a live interface name, or a list of them (files are
         merged in time order; live capture usually needs root or CAP_NET_RAW).
@@ -182,7 +196,8 @@ class Engine:
         naming the key.
     on_flow_end(flow, reason): called for each flow that ends (reason "idle", "active",
         "evicted", "flush"); on_tick(tick, now) on packet-time ticks ("second", "minute",
-        "5minutes", "hour", "day"; now in seconds); on_host_end(host) when a host is purged.
+        "5minutes", "hour", "day"; now in seconds); on_host_end(host) when a host is purged;
+        on_alert(alert) for each alert raised (engaged, released, or a flow event; alert.* keys).
         An exception in a callback stops the engine and is raised by the call that ran it.
 
     Iterating the engine reads the sources and yields each flow as it ends, then the flows still
@@ -192,7 +207,7 @@ class Engine:
     """
 
     def __init__(self, source=None, bpf=None, local_networks=None, *, max_packets=0, config=None,
-                 on_flow_end=None, on_tick=None, on_host_end=None, **config_keys):
+                 on_flow_end=None, on_tick=None, on_host_end=None, on_alert=None, **config_keys):
         self._p = None
         self._exc = None
         self._finished = False
@@ -238,6 +253,7 @@ class Engine:
         self.on_flow_end = on_flow_end
         self.on_tick = on_tick
         self.on_host_end = on_host_end
+        self.on_alert = on_alert
         if source is not None:
             for s in [source] if isinstance(source, (str, bytes, os.PathLike)) else source:
                 self.open(s)
@@ -260,7 +276,7 @@ class Engine:
     def __setattr__(self, name, value):
         object.__setattr__(self, name, value)
         flag = {"on_flow_end": lib.NTCPY_CB_FLOW, "on_tick": lib.NTCPY_CB_TICK,
-                "on_host_end": lib.NTCPY_CB_HOST}.get(name)
+                "on_host_end": lib.NTCPY_CB_HOST, "on_alert": lib.NTCPY_CB_ALERT}.get(name)
         if flag is not None and self._p is not None:
             if value is not None and not callable(value):
                 raise TypeError("%s must be callable or None" % name)

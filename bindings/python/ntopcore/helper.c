@@ -42,6 +42,16 @@ static void c_host_end(void *u, const ntc_host *h)
     }
 }
 
+static void c_alert(void *u, const ntc_alert *a)
+{
+    ntcpy *p = u;
+    if (p->flags & NTCPY_CB_ALERT) {
+        ntcb_buf_clear(&p->rec);
+        if (ntcb_alert_json(&p->rec, a) == 0)
+            _ntcpy_on_alert(p->handle, p->rec.p, p->rec.len);
+    }
+}
+
 static void c_tick(void *u, ntc_tick t, uint64_t now_us)
 {
     ntcpy *p = u;
@@ -77,7 +87,8 @@ ntcpy *ntcpy_new(const ntc_config *cfg, void *handle, char *err, size_t errlen)
     ntcb_collector_init(&p->col, eng, 4096);
     ntcb_runner_init(&p->run, eng, &p->col);
     ntc_callbacks cb = {.version = NTC_CALLBACKS_VERSION, .flow_end = c_flow_end,
-                        .host_end = c_host_end, .tick = c_tick, .log = c_log};
+                        .host_end = c_host_end, .tick = c_tick, .log = c_log,
+                        .alert = c_alert};
     ntc_engine_set_callbacks(eng, &cb, p);
     return p;
 }

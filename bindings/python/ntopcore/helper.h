@@ -19,9 +19,10 @@ void _ntcpy_on_flow(void *handle, const char *json, size_t len, int reason);
 void _ntcpy_on_tick(void *handle, int tick, uint64_t now_us);
 void _ntcpy_on_host(void *handle, const char *json, size_t len);
 void _ntcpy_on_log(void *handle, int level, const char *msg);
+void _ntcpy_on_alert(void *handle, const char *json, size_t len);
 
 /* Which Python callbacks to call (flags). */
-enum { NTCPY_CB_FLOW = 1, NTCPY_CB_TICK = 2, NTCPY_CB_HOST = 4, NTCPY_CB_LOG = 8 };
+enum { NTCPY_CB_FLOW = 1, NTCPY_CB_TICK = 2, NTCPY_CB_HOST = 4, NTCPY_CB_LOG = 8, NTCPY_CB_ALERT = 16 };
 
 /* Create the engine from cfg (copied by the library). NULL on failure, with the message in err. */
 ntcpy *ntcpy_new(const ntc_config *cfg, void *handle, char *err, size_t errlen);
