@@ -182,9 +182,11 @@ static void verdict_done(ntc_engine *e, struct ntc_flow *f)
 {
     ntc__list_remove(&e->pending, &f->plru);
     e->inspecting--;
-    ntc__l7_classified(e, f);
+    /* Flow alerts first: whoever acts on them (ntop-dump's marks) does so before the verdict
+     * callback decides the flow's held packets. */
     if (e->alerts)
         ntc__alert_verdict(e, f);
+    ntc__l7_classified(e, f);
 }
 
 static void end_flow(ntc_engine *e, struct ntc_flow *f, ntc_flow_end_reason why)

@@ -222,6 +222,33 @@ def crafted(path):
     return meta
 
 
+def tcp_syn_frame(src, dst, dport, stamp):
+    """An Ethernet/IPv4/TCP SYN from src:40000 to dst:dport; its IP id is `stamp`."""
+    l4 = struct.pack('!HHIIBBHHH', 40000, dport, 1000, 0, 5 << 4, 0x02, 1024, 0, 0)
+    ip = struct.pack('!BBHHHBBH4s4s', 0x45, 0, 20 + len(l4), stamp, 0, 64, 6, 0,
+                     ipaddress.IPv4Address(src).packed, ipaddress.IPv4Address(dst).packed)
+    ip = ip[:10] + struct.pack('!H', csum(ip)) + ip[12:]
+    return bytes.fromhex('020000000002020000000001') + b'\x08\x00' + ip + l4
+
+
+def attack(path):
+    """10.0.0.66 scans 6 ports of 10.0.0.2 (SYNs, never answered) in the first minute-aligned
+    window; in the next window it and an innocent host 10.0.0.1 send UDP (frames stamped 100 +
+    i, innocent ones 200 + i). Returns the window start."""
+    w = (T0 // 60 + 1) * 60
+    recs = []
+    for i in range(6):
+        recs.append((w + i, 0, tcp_syn_frame('10.0.0.66', '10.0.0.2', 1 + i, i)))
+    for i in range(4):
+        recs.append((w + 61 + i, 0, udp_frame('10.0.0.66', 5000, '10.0.0.2', 9999, 80, 100 + i)))
+        recs.append((w + 61 + i, 500000, udp_frame('10.0.0.1', 5001, '10.0.0.2', 9999, 80, 200 + i)))
+    with open(path, 'wb') as f:
+        f.write(struct.pack('<IHHiIII', 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+        for sec, usec, frame in recs:
+            f.write(struct.pack('<IIII', sec, usec, len(frame), len(frame)) + frame)
+    return w
+
+
 def stamps(path):
     return [d[-1] if len(d) >= 60 else -1 for _, _, _, _, d in read_capture(path)[0]]
 
@@ -349,6 +376,27 @@ def cli_tests(tool):
         r = dump('-w', os.path.join(out, 'x.pcap'), '--host', '172.16.0.0/12')
         check(r.returncode == 0 and files_in(out) == [], 'nothing selected: no file created',
               str(files_in(out)))
+
+        # --under-attack: the scanner's packets once its port-scan alert engaged (at the end of
+        # the scan window), not the scan itself, not the innocent host's
+        acap = os.path.join(tmp, 'attack.pcap')
+        attack(acap)
+        shutil.rmtree(out, ignore_errors=True)
+        os.mkdir(out)
+        r = run([tool, '-r', acap, '-w', os.path.join(out, 'a.pcap'), '--under-attack',
+                 '--set', 'alert.port_scan_threshold=5', '--set', 'dpi.enable=false'])
+        check(r.returncode == 0, '--under-attack runs', r.stderr)
+        got = stamps(os.path.join(out, 'a.pcap')) if files_in(out) else []
+        check(got == [100, 101, 102, 103],
+              '--under-attack: the 4 packets of the scanning host after its alert engaged', str(got))
+        shutil.rmtree(out, ignore_errors=True)
+        os.mkdir(out)
+        r = run([tool, '-r', acap, '-w', os.path.join(out, 'b.pcap'), '--under-attack',
+                 '--alert-sampling', '2', '--set', 'alert.port_scan_threshold=5',
+                 '--set', 'dpi.enable=false'])
+        got = stamps(os.path.join(out, 'b.pcap')) if files_in(out) else []
+        check(r.returncode == 0 and len(got) == 2 and set(got) <= {100, 101, 102, 103},
+              '--alert-sampling 2: 1 of 2 of those packets', str(got))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

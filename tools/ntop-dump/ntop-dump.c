@@ -2,6 +2,7 @@
  * the first packets of each flow) to rotated pcap/pcapng files within a disk budget, and/or to a
  * TAP interface. The work is done by the library's dumper (ntopcore/dump.h); this is its CLI. */
 #include <errno.h>
+#include <arpa/inet.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdlib.h>
@@ -12,7 +13,7 @@
 enum {
     OPT_PCAPNG = CLI_OPT_TOOL_BASE, OPT_TAP, OPT_ROT_PACKETS, OPT_ROT_SECONDS, OPT_ROT_SIZE,
     OPT_RING_FILES, OPT_RING_SIZE, OPT_HOST, OPT_L7, OPT_CATEGORY, OPT_UNKNOWN, OPT_RISKY,
-    OPT_FIRST, OPT_BUFFER
+    OPT_FIRST, OPT_BUFFER, OPT_UNDER_ATTACK, OPT_ALERT_SAMPLING
 };
 
 typedef struct dump_ctx {
@@ -20,6 +21,7 @@ typedef struct dump_ctx {
     ntc_engine *eng;
     ntc_dump *dump;
     int failed;          /* a write failed: the run stops */
+    uint64_t alert_flow; /* id of the flow whose alert came just before its verdict (0: none) */
 } dump_ctx;
 
 static void usage(FILE *out)
@@ -29,7 +31,8 @@ static void usage(FILE *out)
             "                 [-s SNAPLEN] [--rotate-packets N] [--rotate-seconds S]\n"
             "                 [--rotate-size SIZE] [--ring-files N] [--ring-size SIZE]\n"
             "                 [--host NET]... [--l7 NAME]... [--category NAME]... [--unknown]\n"
-            "                 [--risky] [--first N] [--buffer SIZE] [-m NETS] [-c COUNT]\n"
+            "                 [--risky] [--first N] [--buffer SIZE] [--under-attack]\n"
+            "                 [--alert-sampling N] [-m NETS] [-c COUNT]\n"
             "                 [--config FILE] [--set KEY=VALUE]... [-q] [-v] [EXPRESSION]\n"
             "Write the packets of capture files or live interfaces that match the selectors to\n"
             "pcap/pcapng files and/or a TAP interface. Every selector given must match.\n"
@@ -57,6 +60,10 @@ static void usage(FILE *out)
             "  --first N          only the first N packets of each flow (the rest are counted)\n"
             "  --buffer SIZE      memory for packets held until their flow's application is known\n"
             "                     (default 16M)\n"
+            "  --under-attack     only hosts and flows with an alert: a host while one of its alerts\n"
+            "                     is engaged (SYN flood, scan, threshold ...), a flow with an alert\n"
+            "                     (risks, dangerous application ...); alert.* keys set the detectors\n"
+            "  --alert-sampling N write 1 of N packets of what alerts selected (default 1: all)\n"
             "  -m NETS            local networks, comma-separated CIDR (adds to host.local_networks)\n"
             "  -c COUNT           stop after COUNT packets\n"
             "  --config FILE      read KEY = VALUE settings\n"
@@ -137,9 +144,48 @@ static void on_packet(void *user, const ntc_flow *flow, int dir, uint64_t ts_us,
 static void on_verdict(void *user, const ntc_flow *flow)
 {
     dump_ctx *x = user;
+    if (x->alert_flow) {
+        ntc_flow_info fi = {.size = sizeof(fi)};
+        if (ntc_flow_get_info(flow, &fi) == 0 && fi.id == x->alert_flow)
+            ntc_dump_mark_flow(x->dump, flow, NTC_DUMP_MARK_ALERT);
+        x->alert_flow = 0;
+    }
     if (ntc_dump_flow_verdict(x->dump, flow) == NTC_EIO && !x->failed) {
         x->failed = 1;
         ntc_engine_stop(x->eng);
+    }
+}
+
+/* Alerts mark what they are about: a host while its alert is engaged, a flow for good. A flow's
+ * alert comes just before its verdict (the engine raises flow alerts first), when its held
+ * packets are decided. */
+static void on_alert(void *user, const ntc_alert *a)
+{
+    dump_ctx *x = user;
+    ntc_alert_info ai = {.size = sizeof(ai)};
+    if (ntc_alert_get_info(a, &ai) != 0)
+        return;
+    if (ai.entity == NTC_ALERT_ENTITY_HOST) {
+        char addr[64];
+        snprintf(addr, sizeof(addr), "%s", ntc_alert_entity_id(a));
+        char *at = strchr(addr, '@'); /* "@VLAN": marks ignore the VLAN */
+        if (at)
+            *at = 0;
+        uint8_t bin[16] = {0};
+        int ipv = inet_pton(AF_INET, addr, bin) == 1 ? 4 : inet_pton(AF_INET6, addr, bin) == 1 ? 6 : 0;
+        if (!ipv)
+            return;
+        if (ai.state == NTC_ALERT_ENGAGED)
+            ntc_dump_mark_host(x->dump, ipv, bin, NTC_DUMP_MARK_ALERT);
+        else if (ai.state == NTC_ALERT_RELEASED)
+            ntc_dump_unmark_host(x->dump, ipv, bin, NTC_DUMP_MARK_ALERT);
+    } else if (ai.entity == NTC_ALERT_ENTITY_FLOW) {
+        for (size_t i = 0; i < ntc_alert_detail_count(a); i++) {
+            ntc_alert_detail d = {.size = sizeof(d)};
+            if (ntc_alert_get_detail(a, i, &d) == 0 && d.type == NTC_ALERT_VALUE_INT &&
+                strcmp(d.key, "FLOW_ID") == 0)
+                x->alert_flow = (uint64_t)d.num;
+        }
     }
 }
 
@@ -196,6 +242,8 @@ static int dump_main(cli_common *cp, int argc, char **argv)
         {"risky", no_argument, NULL, OPT_RISKY},
         {"first", required_argument, NULL, OPT_FIRST},
         {"buffer", required_argument, NULL, OPT_BUFFER},
+        {"under-attack", no_argument, NULL, OPT_UNDER_ATTACK},
+        {"alert-sampling", required_argument, NULL, OPT_ALERT_SAMPLING},
         {NULL, 0, NULL, 0}};
     int opt;
     while ((opt = getopt_long(argc, argv, CLI_SHORTOPTS "w:s:", longopts, NULL)) != -1) {
@@ -229,6 +277,10 @@ static int dump_main(cli_common *cp, int argc, char **argv)
         case OPT_RISKY: bad = set_key(&c, "--risky", "dump.risky", "true"); break;
         case OPT_FIRST: bad = set_key(&c, "--first", "dump.flow_packets", optarg); break;
         case OPT_BUFFER: bad = set_size(&c, "--buffer", "dump.buffer_bytes", optarg); break;
+        case OPT_UNDER_ATTACK: bad = set_key(&c, "--under-attack", "dump.marked_only", "true"); break;
+        case OPT_ALERT_SAMPLING:
+            bad = set_key(&c, "--alert-sampling", "dump.alert_sampling", optarg);
+            break;
         default:
             fprintf(stderr, "Try 'ntop-dump --help'.\n");
             return CLI_EXIT_USAGE;
@@ -261,7 +313,7 @@ static int dump_main(cli_common *cp, int argc, char **argv)
         return rc == NTC_EINVAL ? CLI_EXIT_USAGE : CLI_EXIT_RUNTIME;
     }
     ntc_callbacks cb = {.version = NTC_CALLBACKS_VERSION, .flow_end = on_flow_end, .log = on_log,
-                        .packet = on_packet, .flow_verdict = on_verdict};
+                        .packet = on_packet, .flow_verdict = on_verdict, .alert = on_alert};
     ntc_engine_set_callbacks(x.eng, &cb, &x);
 
     int run_err = cli_run(&c, x.eng);
