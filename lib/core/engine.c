@@ -351,7 +351,9 @@ static ntc_host *attach_host(ntc_engine *e, const uint8_t *addr, int ipv, uint16
     return ntc__host_get(&e->hosts, ipv, addr, vlan, e->now_us, host_end_cb, e);
 }
 
-static struct ntc_flow *new_flow(ntc_engine *e, const ntc__pkt *p, uint32_t hash, int *dir)
+/* A new flow with its hosts, making room first when the table is full (packets and collected
+ * records alike). NULL when out of memory. */
+static struct ntc_flow *alloc_flow(ntc_engine *e, const ntc__pkt *p, uint32_t hash, int *dir)
 {
     if (e->flows.count >= e->flows.max) {
         struct ntc_flow *old = ntc__flow_oldest(&e->flows);
@@ -377,6 +379,14 @@ static struct ntc_flow *new_flow(ntc_engine *e, const ntc__pkt *p, uint32_t hash
         s->total_srv++;
     }
     f->host[1] = s;
+    return f;
+}
+
+static struct ntc_flow *new_flow(ntc_engine *e, const ntc__pkt *p, uint32_t hash, int *dir)
+{
+    struct ntc_flow *f = alloc_flow(e, p, hash, dir);
+    if (!f)
+        return NULL;
     if (e->dpi && ntc__dpi_flow_start(e->dpi, f) == 0) {
         f->l7.how = NTC_L7_PENDING;
         e->inspecting++;
@@ -899,30 +909,10 @@ static uint8_t collected_tcp_state(uint8_t cli, uint8_t srv)
 static struct ntc_flow *new_collected_flow(ntc_engine *e, const ntc__pkt *p, uint32_t hash,
                                            int *dir)
 {
-    if (e->flows.count >= e->flows.max) {
-        struct ntc_flow *old = ntc__flow_oldest(&e->flows);
-        if (old) {
-            e->flows.evicted++;
-            end_flow(e, old, NTC_FLOW_END_EVICTED);
-        }
-    }
-    struct ntc_flow *f = ntc__flow_create(&e->flows, p, hash, e->now_us, dir);
-    if (!f)
-        return NULL;
+    struct ntc_flow *f = alloc_flow(e, p, hash, dir);
     /* No packets are seen: flow analytics (TCP health, latency, ...) do not apply. */
-    f->ana = NULL;
-    ntc_host *c = attach_host(e, f->key.a, f->key.ip_version, f->key.vlan);
-    if (c) {
-        c->active_cli++;
-        c->total_cli++;
-    }
-    f->host[0] = c;
-    ntc_host *s = attach_host(e, f->key.b, f->key.ip_version, f->key.vlan);
-    if (s) {
-        s->active_srv++;
-        s->total_srv++;
-    }
-    f->host[1] = s;
+    if (f)
+        f->ana = NULL;
     return f;
 }
 
