@@ -44,6 +44,7 @@ struct script_host {
     ntcb_buf rec;             /* the flow record being handed to the scripts */
     ntcb_buf walk;            /* interface.flows()/hosts()/apps()/stats() */
     uint64_t errors;
+    int running;              /* a script callback is running (alerts it raises skip on_alert) */
 };
 
 /* ---- reporting ---- */
@@ -154,7 +155,9 @@ static int s_pcall(script *s, int nargs, int nres, char *err, size_t errlen)
     lua_pushcfunction(L, s_msgh);
     lua_insert(L, base);
     call_begin(s);
+    s->host->running++;
     int rc = lua_pcall(L, nargs, nres, base);
+    s->host->running--;
     if (rc != LUA_OK) {
         if (rc == LUA_ERRMEM)
             snprintf(err, errlen, "%s: not enough memory (memory cap of %zu MB)", s->path,
@@ -251,6 +254,28 @@ static int n_app_name(lua_State *L)
     else
         lua_pushnil(L);
     return 1;
+}
+
+/* ntop.raise_alert(severity, description [, entity [, entity_id]]): an alert of type "user"
+ * (severity info|warning|error|critical, entity interface|host|network|flow). Returns true when
+ * raised (or held back by the rate limit), false and a reason otherwise. */
+static int n_raise_alert(lua_State *L)
+{
+    script *s = upscript(L);
+    static const char *const sev[] = {"info", "warning", "error", "critical", NULL};
+    static const char *const ent[] = {"interface", "host", "network", "flow", NULL};
+    int severity = luaL_checkoption(L, 1, NULL, sev);
+    const char *desc = luaL_checkstring(L, 2);
+    int entity = luaL_checkoption(L, 3, "interface", ent);
+    const char *id = luaL_optstring(L, 4, "");
+    int rc = s->host->eng ? ntc_engine_alert_raise(s->host->eng, severity, entity, id, desc)
+                          : NTC_ESTATE;
+    lua_pushboolean(L, rc == 0);
+    if (rc == 0)
+        return 1;
+    lua_pushstring(L, rc == NTC_ESTATE ? "alerts are off, or raised from on_alert"
+                                        : ntc_strerror(rc));
+    return 2;
 }
 
 /* print(...) and ntop.log(...): the arguments as tostring() gives them, tab-separated. */
@@ -432,7 +457,8 @@ static int setup_state(lua_State *L)
     static const luaL_Reg iface[] = {{"stats", i_stats}, {"flows", i_flows}, {"hosts", i_hosts},
                                      {"apps", i_apps}, {NULL, NULL}};
     static const luaL_Reg ntop[] = {{"version", n_version}, {"app_name", n_app_name},
-                                    {"log", n_print}, {NULL, NULL}};
+                                    {"log", n_print}, {"raise_alert", n_raise_alert},
+                                    {NULL, NULL}};
     push_view(L, s, "interface", iface);
     push_view(L, s, "ntop", ntop);
     return 0;
@@ -666,7 +692,9 @@ static int p_alert(lua_State *L)
 
 void script_host_alert(script_host *h, const ntc_alert *alert)
 {
-    if (!h)
+    /* An alert a script raised (ntop.raise_alert) reaches the tool and the sinks, not the
+     * scripts' on_alert: a script is running. */
+    if (!h || h->running)
         return;
     int any = 0;
     for (int i = 0; i < h->n && !any; i++)

@@ -78,10 +78,12 @@ typedef enum ntc_alert_type {
                                            Potentially Dangerous or Unsafe breed */
     NTC_ALERT_BLACKLISTED_APP = 11,   /**< a flow's application or category, recognised from its
                                            packets, is blacklisted in the rules file */
-    NTC_ALERT_TCP_RETRANSMISSIONS = 12 /**< when a TCP flow ends (or reaches its active timeout),
+    NTC_ALERT_TCP_RETRANSMISSIONS = 12, /**< when a TCP flow ends (or reaches its active timeout),
                                            more than alert.retrans_percent % of the packets of one
                                            direction (with at least alert.retrans_min_packets
                                            packets) were retransmissions (flow analytics) */
+    NTC_ALERT_USER = 13                /**< raised by the embedding program or a script
+                                           (ntc_engine_alert_raise()) */
 } ntc_alert_type;
 
 /** Severities, lowest first. */
@@ -192,6 +194,16 @@ int ntc_engine_alert_load_rules(ntc_engine *eng, const char *path);
  * ntc_engine_alert_load_rules(eng, NULL) does; problems go to the log callback (old rules stay).
  * Safe from any thread and from signal handlers (for SIGHUP). */
 void ntc_engine_alert_reload(ntc_engine *eng);
+
+/** Raise an alert of the caller's own (type NTC_ALERT_USER, state NTC_ALERT_EVENT) at the engine
+ * clock, delivered like the detectors' (callback, queue, alert.* sinks) and rate limited like
+ * them (same entity id and description within alert.repeat_interval: counted, not delivered).
+ * Engine thread, also from callbacks other than the alert callback itself (NTC_ESTATE there).
+ * `severity` an ntc_alert_severity, `entity` an ntc_alert_entity, `entity_id` its id ("" or NULL
+ * for the interface), `description` one line. 0 (also when held back), NTC_EINVAL, or NTC_ESTATE
+ * (alerts off: alert.enable = false). */
+int ntc_engine_alert_raise(ntc_engine *eng, int severity, int entity, const char *entity_id,
+                           const char *description);
 
 /** Call fn for every engaged alert (as delivered when it engaged; suppressed episodes are left
  * out), on the engine thread; fn returns 0 to go on. NTC_ESTATE from a callback. */

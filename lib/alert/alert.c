@@ -27,7 +27,7 @@ NTC_EXPORT const char *ntc_alert_type_name(int type)
     static const char *const names[] = {
         NULL, "threshold", "syn_flood_attacker", "syn_flood_victim", "icmp_flood_attacker",
         "icmp_flood_victim", "port_scan", "host_scan", "server_resets", "flow_risk",
-        "dangerous_app", "blacklisted_app", "tcp_retransmissions"};
+        "dangerous_app", "blacklisted_app", "tcp_retransmissions", "user"};
     return type > 0 && type < (int)NTC__ARRAY_LEN(names) ? names[type] : NULL;
 }
 
@@ -295,6 +295,7 @@ static void deliver(ntc__alerts *a, ntc_alert *b)
     ntc_engine *e = a->eng;
     b->id = ++a->next_id;
     a->st.delivered++;
+    a->delivering++;
     ntc__sinks_write(a, b);
     if (e->cb.alert) {
         e->in_cb++;
@@ -302,6 +303,7 @@ static void deliver(ntc__alerts *a, ntc_alert *b)
         e->in_cb--;
     }
     queue_push(a, b);
+    a->delivering--;
 }
 
 /* The rate-limit slot of key, or NULL when rate limiting is off. */
@@ -617,6 +619,40 @@ NTC_EXPORT int ntc_engine_alert_pop(ntc_engine *e, ntc_alert **out)
         a->qcount--;
     }
     pthread_mutex_unlock(&a->qlock);
+    return 0;
+}
+
+/* FNV-1a of a string, for the rate-limit key of user alerts. */
+static uint64_t str_hash(uint64_t h, const char *s)
+{
+    for (; s && *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ull;
+    return (h ^ 0xff) * 1099511628211ull;
+}
+
+NTC_EXPORT int ntc_engine_alert_raise(ntc_engine *e, int severity, int entity,
+                                      const char *entity_id, const char *description)
+{
+    if (!e || !description || severity < NTC_ALERT_INFO || severity > NTC_ALERT_CRITICAL ||
+        entity < NTC_ALERT_ENTITY_INTERFACE || entity > NTC_ALERT_ENTITY_FLOW)
+        return NTC_EINVAL;
+    ntc__alerts *a = e->alerts;
+    if (!a) {
+        ntc__fmt(e->errmsg, sizeof(e->errmsg), "alerts are off (alert.enable = false)");
+        return NTC_ESTATE;
+    }
+    if (a->delivering)
+        return NTC_ESTATE; /* from the alert callback */
+    uint64_t key = str_hash(str_hash(1469598103934665603ull ^ NTC_ALERT_USER, entity_id),
+                            description) | 1;
+    uint32_t held;
+    if (!ntc__alert_admit(a, key, e->now_us, &held))
+        return 0;
+    ntc_alert *b = ntc__ab_begin(a, NTC_ALERT_USER, severity, entity, NTC_ALERT_EVENT, e->now_us);
+    b->suppressed = held;
+    ntc__ab_entity(b, "%s", entity_id ? entity_id : "");
+    ntc__ab_desc(b, "%s", description);
+    ntc__alert_deliver(a, b);
     return 0;
 }
 

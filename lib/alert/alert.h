@@ -198,6 +198,7 @@ struct ntc__alerts {
     uint64_t seed;
     ntc_alert *scratch;         /* the alert being built (NTC__ALERT_TEXT bytes of text) */
     uint64_t next_id;
+    int delivering;             /* an alert is being delivered (scratch in use) */
 
     /* configuration */
     uint64_t repeat_us;

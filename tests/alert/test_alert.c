@@ -31,6 +31,7 @@ typedef struct arec {
     int n;
     char log[8192];
     size_t loglen;
+    ntc_engine *eng; /* for callbacks that call the engine */
 } arec;
 
 static void on_alert(void *u, const ntc_alert *a)
@@ -1054,6 +1055,55 @@ static void retransmissions(void **state)
     arec_free(r);
 }
 
+/* ntc_engine_alert_raise: a user alert, delivered as an event at the engine clock, rate limited
+ * like the others; bad arguments and calls from the alert callback refused. */
+static int g_raise_rc = 1;
+static void raise_in_alert(void *u, const ntc_alert *a)
+{
+    on_alert(u, a);
+    g_raise_rc = ntc_engine_alert_raise(((arec *)u)->eng, NTC_ALERT_INFO,
+                                        NTC_ALERT_ENTITY_INTERFACE, NULL, "nested");
+}
+
+static void user_alerts(void **state)
+{
+    (void)state;
+    arec *r = arec_new();
+    ntc_engine *e = a_engine(r, NULL);
+    r->eng = e;
+    tick_at(e, B);
+    assert_int_equal(ntc_engine_alert_raise(e, NTC_ALERT_ERROR, NTC_ALERT_ENTITY_HOST, "10.0.0.9",
+                                            "backup server unreachable"), 0);
+    expect(r, 0, NTC_ALERT_USER, NTC_ALERT_EVENT, "10.0.0.9", B,
+           B, "backup server unreachable");
+    assert_int_equal(info_of(r->al[0]).severity, NTC_ALERT_ERROR);
+    /* the same again within alert.repeat_interval: counted, not delivered */
+    assert_int_equal(ntc_engine_alert_raise(e, NTC_ALERT_ERROR, NTC_ALERT_ENTITY_HOST, "10.0.0.9",
+                                            "backup server unreachable"), 0);
+    expect_count(r, 1);
+    assert_int_equal(ntc_engine_alert_raise(e, 7, NTC_ALERT_ENTITY_HOST, "x", "y"), NTC_EINVAL);
+    assert_int_equal(ntc_engine_alert_raise(e, 0, 9, "x", "y"), NTC_EINVAL);
+    assert_int_equal(ntc_engine_alert_raise(e, 0, 0, NULL, NULL), NTC_EINVAL);
+    /* from the alert callback: refused */
+    ntc_callbacks cb;
+    memset(&cb, 0, sizeof(cb));
+    cb.version = NTC_CALLBACKS_VERSION;
+    cb.alert = raise_in_alert;
+    assert_int_equal(ntc_engine_set_callbacks(e, &cb, r), 0);
+    assert_int_equal(ntc_engine_alert_raise(e, NTC_ALERT_INFO, NTC_ALERT_ENTITY_INTERFACE, "",
+                                            "outer"), 0);
+    expect_count(r, 2);
+    assert_int_equal(g_raise_rc, NTC_ESTATE);
+    ntc_engine_free(e);
+    arec_free(r);
+    /* alerts off */
+    arec *r2 = arec_new();
+    ntc_engine *e2 = a_engine(r2, "alert.enable", "false", NULL);
+    assert_int_equal(ntc_engine_alert_raise(e2, 0, 0, "", "x"), NTC_ESTATE);
+    ntc_engine_free(e2);
+    arec_free(r2);
+}
+
 static void *pop_thread(void *u)
 {
     popper *p = u;
@@ -1299,7 +1349,8 @@ static void names(void **state)
     assert_string_equal(ntc_alert_type_name(NTC_ALERT_BLACKLISTED_APP), "blacklisted_app");
     assert_null(ntc_alert_type_name(0));
     assert_string_equal(ntc_alert_type_name(NTC_ALERT_TCP_RETRANSMISSIONS), "tcp_retransmissions");
-    assert_null(ntc_alert_type_name(13));
+    assert_string_equal(ntc_alert_type_name(NTC_ALERT_USER), "user");
+    assert_null(ntc_alert_type_name(14));
     assert_string_equal(ntc_alert_severity_name(NTC_ALERT_CRITICAL), "critical");
     assert_null(ntc_alert_severity_name(4));
     assert_string_equal(ntc_alert_entity_name(NTC_ALERT_ENTITY_NETWORK), "network");
@@ -1328,6 +1379,7 @@ int main(void)
         cmocka_unit_test(flow_alerts),
         cmocka_unit_test(flow_risk_http),
         cmocka_unit_test(retransmissions),
+        cmocka_unit_test(user_alerts),
         cmocka_unit_test(pull_queue),
         cmocka_unit_test(callbacks_v1),
         cmocka_unit_test(sinks),

@@ -76,6 +76,17 @@ function on_alert(a)
 end
 """
 
+RAISER = r"""
+local done = false
+function on_second(now)
+  if done then return end
+  done = true
+  local ok = ntop.raise_alert("warning", "scripted check failed", "host", "10.0.0.66")
+  local bad, why = pcall(ntop.raise_alert, "loud", "x")
+  print(string.format("RAISED %s %s", tostring(ok), tostring(not bad)))
+end
+"""
+
 
 def run(cmd, **kw):
     p = subprocess.run(cmd, capture_output=True, text=True, timeout=120, **kw)
@@ -298,6 +309,19 @@ def main():
         check(any(a["ALERT_TYPE"] == "port_scan" for a in written), "a port_scan alert: %s" % written)
         check([(a["ALERT_TYPE"], a["ENTITY_ID"], a["STATE"], "true") for a in written] == seen,
               "on_alert saw the alerts ntop-export wrote: %s vs %s" % (seen, written))
+
+        # 6. ntop.raise_alert: a "user" alert in the outputs (a bad severity is a Lua error).
+        raiser = os.path.join(tmp, "raiser.lua")
+        with open(raiser, "w") as f:
+            f.write(RAISER)
+        rc, _, err = run([ntop_export, "-q", "-r", scan, "--what", "alerts", "-o", "jsonl:" + aout,
+                          "--script", raiser])
+        written = [json.loads(line) for line in open(aout)]
+        user = [a for a in written if a["ALERT_TYPE"] == "user"]
+        check(rc == 0 and "RAISED true true" in err and len(user) == 1 and
+              user[0]["DESCRIPTION"] == "scripted check failed" and
+              user[0]["ENTITY_ID"] == "10.0.0.66" and user[0]["SEVERITY"] == "warning",
+              "ntop.raise_alert: %s %s" % (user, err[-300:]))
 
     print("%d passed, %d failed" % (checks - failures, failures))
     return 1 if failures else 0
