@@ -21,7 +21,7 @@
 #define ENGINE_MT "ntopcore.engine"
 
 /* User values of an engine userdata: callback functions and the pending callback error. */
-enum { UV_FLOW_END = 1, UV_TICK, UV_HOST_END, UV_LOG, UV_ERROR, UV_COUNT = UV_ERROR };
+enum { UV_FLOW_END = 1, UV_TICK, UV_HOST_END, UV_LOG, UV_ALERT, UV_ERROR, UV_COUNT = UV_ERROR };
 
 /* Ended flows handed out per batch by the flows() iterator. */
 #define FLOW_BATCH 4096
@@ -86,6 +86,16 @@ static int p_host_end(lua_State *L)
 {
     lengine *e = lua_touserdata(L, 2);
     lua_getiuservalue(L, 1, UV_HOST_END);
+    size_t pos = 0;
+    ntcl_json_push(L, e->scratch.p, e->scratch.len, &pos);
+    lua_call(L, 1, 0);
+    return 0;
+}
+
+static int p_alert(lua_State *L)
+{
+    lengine *e = lua_touserdata(L, 2);
+    lua_getiuservalue(L, 1, UV_ALERT);
     size_t pos = 0;
     ntcl_json_push(L, e->scratch.p, e->scratch.len, &pos);
     lua_call(L, 1, 0);
@@ -161,6 +171,19 @@ static void c_host_end(void *u, const ntc_host *h)
     if (!cb_begin(e, p_host_end, UV_HOST_END))
         return;
     cb_call(e, 0, "on_host_end");
+}
+
+static void c_alert(void *u, const ntc_alert *a)
+{
+    lengine *e = u;
+    if (!e->L || e->failed || !e->has_cb[UV_ALERT - 1])
+        return;
+    ntcb_buf_clear(&e->scratch);
+    if (ntcb_alert_json(&e->scratch, a))
+        return;
+    if (!cb_begin(e, p_alert, UV_ALERT))
+        return;
+    cb_call(e, 0, "on_alert");
 }
 
 static void c_tick(void *u, ntc_tick t, uint64_t now_us)
@@ -280,7 +303,8 @@ static int l_engine(lua_State *L)
     ntcb_collector_init(&e->col, eng, FLOW_BATCH);
     ntcb_runner_init(&e->run, eng, &e->col);
     ntc_callbacks cb = {.version = NTC_CALLBACKS_VERSION, .flow_end = c_flow_end,
-                        .host_end = c_host_end, .tick = c_tick, .log = c_log};
+                        .host_end = c_host_end, .tick = c_tick, .log = c_log,
+                        .alert = c_alert};
     ntc_engine_set_callbacks(eng, &cb, e);
     return 1;
 }
@@ -601,6 +625,11 @@ static int l_on_log(lua_State *L)
     return set_cb(L, UV_LOG);
 }
 
+static int l_on_alert(lua_State *L)
+{
+    return set_cb(L, UV_ALERT);
+}
+
 /* ---- module functions ---- */
 
 static int l_version(lua_State *L)
@@ -671,6 +700,7 @@ static const luaL_Reg engine_methods[] = {
     {"on_flow_end", l_on_flow_end},
     {"on_tick", l_on_tick},
     {"on_host_end", l_on_host_end},
+    {"on_alert", l_on_alert},
     {"on_log", l_on_log},
     {"close", l_close},
     {NULL, NULL}};

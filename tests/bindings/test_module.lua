@@ -254,6 +254,34 @@ local function test_sample(sample)
   check(cats > 0, "category table")
 end
 
+-- SYNs from 10.0.0.66 to 6 ports of 10.0.0.2, never answered, with alert.port_scan_threshold 5:
+-- e:on_alert sees the port scan engaged when the scan window ends.
+local function tcp_syn(src, dst, sport, dport)
+  local tcp = string.pack(">I2I2I4I4BBI2I2I2", sport, dport, 1000, 0, 5 << 4, 0x02, 1024, 0, 0)
+  local hdr = string.pack(">BBI2I2I2BBI2", 0x45, 0, 20 + #tcp, 1, 0, 64, 6, 0) .. src .. dst
+  hdr = hdr:sub(1, 10) .. string.pack(">I2", csum(hdr)) .. hdr:sub(13)
+  return hdr .. tcp
+end
+
+local function test_on_alert()
+  local e <close> = ntopcore.engine{ ["dpi.enable"] = false, ["alert.port_scan_threshold"] = 5 }
+  local seen = {}
+  e:on_alert(function(a) seen[#seen + 1] = a end)
+  for i = 0, 5 do
+    assert(e:ingest(tcp_syn(ip4(10, 0, 0, 66), ip4(10, 0, 0, 2), 40000, 1 + i), (T0 + i) * 1000000,
+                    ntopcore.linktype.RAW))
+  end
+  e:advance((T0 + 300) * 1000000)
+  local scan
+  for _, a in ipairs(seen) do if a.ALERT_TYPE == "port_scan" then scan = scan or a end end
+  check(scan ~= nil, "on_alert: a port_scan alert (%d alerts)", #seen)
+  if scan then
+    check(scan.STATE == "engaged" and scan.ENTITY_ID == "10.0.0.66" and scan.SEVERITY ~= nil and
+          type(scan.DETAILS) == "table", "on_alert record: %s %s", tostring(scan.STATE),
+          tostring(scan.ENTITY_ID))
+  end
+end
+
 if mode == "pcaps" then
   local files = {}
   local p = io.popen("ls " .. shell_quote(input) .. " 2>/dev/null")
@@ -274,6 +302,7 @@ if mode == "pcaps" then
 else
   test_sample(input)
   test_ticks_and_flow_ends()
+  test_on_alert()
   test_errors_and_lifetime(input)
 end
 
