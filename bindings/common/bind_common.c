@@ -452,3 +452,61 @@ int ntcb_run(ntcb_runner *r, uint64_t max_packets, unsigned max_ms, uint64_t *pa
         *packets = done;
     return finished;
 }
+
+/* ---- decoding the library's JSON ---- */
+
+static int hex4(const char *s, size_t n, unsigned *out)
+{
+    if (n < 4)
+        return -1;
+    unsigned v = 0;
+    for (int k = 0; k < 4; k++) {
+        char c = s[k];
+        int h = c >= '0' && c <= '9'   ? c - '0'
+                : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                       : -1;
+        if (h < 0)
+            return -1;
+        v = v << 4 | (unsigned)h;
+    }
+    *out = v;
+    return 0;
+}
+
+size_t ntcb_json_u_escape(const char *s, size_t n, unsigned *cp)
+{
+    if (hex4(s, n, cp))
+        return 0;
+    unsigned lo;
+    if (*cp >= 0xD800 && *cp <= 0xDBFF && n >= 10 && s[4] == '\\' && s[5] == 'u' &&
+        hex4(s + 6, n - 6, &lo) == 0 && lo >= 0xDC00 && lo <= 0xDFFF) {
+        *cp = 0x10000 + ((*cp - 0xD800) << 10) + (lo - 0xDC00);
+        return 10;
+    }
+    return 4;
+}
+
+size_t ntcb_utf8(unsigned cp, char u[4])
+{
+    if (cp < 0x80) {
+        u[0] = (char)cp;
+        return 1;
+    }
+    if (cp < 0x800) {
+        u[0] = (char)(0xC0 | cp >> 6);
+        u[1] = (char)(0x80 | (cp & 0x3F));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        u[0] = (char)(0xE0 | cp >> 12);
+        u[1] = (char)(0x80 | (cp >> 6 & 0x3F));
+        u[2] = (char)(0x80 | (cp & 0x3F));
+        return 3;
+    }
+    u[0] = (char)(0xF0 | cp >> 18);
+    u[1] = (char)(0x80 | (cp >> 12 & 0x3F));
+    u[2] = (char)(0x80 | (cp >> 6 & 0x3F));
+    u[3] = (char)(0x80 | (cp & 0x3F));
+    return 4;
+}

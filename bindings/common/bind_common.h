@@ -36,6 +36,17 @@ int ntcb_flow_json(ntcb_buf *b, const ntc_flow *f);
 int ntcb_host_json(ntcb_buf *b, const ntc_host *h);
 /** Append the alert's JSON (ntc_alert_format_json). 0, or -1 when out of memory. */
 int ntcb_alert_json(ntcb_buf *b, const ntc_alert *a);
+
+/* ---- decoding the library's JSON (shared by the Lua and Python decoders) ---- */
+
+/** The \uXXXX escape whose four hex digits start at s (n bytes there): *cp receives the code
+ * point, a high surrogate followed by a \uXXXX low surrogate taken as their pair (a lone
+ * surrogate is left as it is). Returns the bytes used (4, or 10 for a pair), 0 when the digits
+ * are short or not hex. */
+size_t ntcb_json_u_escape(const char *s, size_t n, unsigned *cp);
+
+/** The UTF-8 bytes of code point cp into u; returns how many (1 to 4). */
+size_t ntcb_utf8(unsigned cp, char u[4]);
 /* The interface counters: the members of ntc_iface_stats by their C names ("packets",
  * "flows_active", ...), decode_errors as an object by reason name ("truncated-l2": 0, ...). */
 int ntcb_stats_json(ntcb_buf *b, const ntc_iface_stats *st);

@@ -28,58 +28,6 @@ static void skip_ws(jdec *d)
         d->i++;
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-static unsigned read_hex4(jdec *d)
-{
-    if (d->n - d->i < 4)
-        jfail(d, "short \\u escape");
-    unsigned v = 0;
-    for (int k = 0; k < 4; k++) {
-        int h = hexval(d->s[d->i + (size_t)k]);
-        if (h < 0)
-            jfail(d, "bad \\u escape");
-        v = v << 4 | (unsigned)h;
-    }
-    d->i += 4;
-    return v;
-}
-
-static void put_utf8(luaL_Buffer *b, unsigned cp)
-{
-    char u[4];
-    size_t len;
-    if (cp < 0x80) {
-        u[0] = (char)cp;
-        len = 1;
-    } else if (cp < 0x800) {
-        u[0] = (char)(0xC0 | cp >> 6);
-        u[1] = (char)(0x80 | (cp & 0x3F));
-        len = 2;
-    } else if (cp < 0x10000) {
-        u[0] = (char)(0xE0 | cp >> 12);
-        u[1] = (char)(0x80 | (cp >> 6 & 0x3F));
-        u[2] = (char)(0x80 | (cp & 0x3F));
-        len = 3;
-    } else {
-        u[0] = (char)(0xF0 | cp >> 18);
-        u[1] = (char)(0x80 | (cp >> 12 & 0x3F));
-        u[2] = (char)(0x80 | (cp >> 6 & 0x3F));
-        u[3] = (char)(0x80 | (cp & 0x3F));
-        len = 4;
-    }
-    luaL_addlstring(b, u, len);
-}
-
 /* At the opening quote: push the string. */
 static void parse_string(jdec *d)
 {
@@ -120,20 +68,15 @@ static void parse_string(jdec *d)
         case 'r': luaL_addchar(&b, '\r'); break;
         case 't': luaL_addchar(&b, '\t'); break;
         case 'u': {
-            unsigned cp = read_hex4(d);
-            if (cp >= 0xD800 && cp <= 0xDBFF && d->n - d->i >= 6 && d->s[d->i] == '\\' &&
-                d->s[d->i + 1] == 'u') {
-                size_t save = d->i;
-                d->i += 2;
-                unsigned lo = read_hex4(d);
-                if (lo >= 0xDC00 && lo <= 0xDFFF)
-                    cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-                else
-                    d->i = save;
-            }
+            unsigned cp;
+            size_t used = ntcb_json_u_escape(d->s + d->i, d->n - d->i, &cp);
+            if (!used)
+                jfail(d, "bad \\u escape");
+            d->i += used;
             if (cp >= 0xD800 && cp <= 0xDFFF)
                 cp = 0xFFFD; /* lone surrogate */
-            put_utf8(&b, cp);
+            char u[4];
+            luaL_addlstring(&b, u, ntcb_utf8(cp, u));
             break;
         }
         default:

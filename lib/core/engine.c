@@ -189,12 +189,10 @@ static void verdict_done(ntc_engine *e, struct ntc_flow *f)
     ntc__l7_classified(e, f);
 }
 
-static void end_flow(ntc_engine *e, struct ntc_flow *f, ntc_flow_end_reason why)
+/* Hand a flow out (it ends, or reached its active timeout): throughput settled to the clock, the
+ * retransmission-rate detector, the flow_end callback. */
+static void report_flow(ntc_engine *e, struct ntc_flow *f, ntc_flow_end_reason why)
 {
-    if (f->dpi) {
-        ntc__dpi_finish(e->dpi, f);
-        verdict_done(e, f);
-    }
     if (f->ana)
         ntc__ana_settle(f->ana, e->now_us);
     if (e->alerts)
@@ -204,6 +202,15 @@ static void end_flow(ntc_engine *e, struct ntc_flow *f, ntc_flow_end_reason why)
         e->cb.flow_end(e->cb_user, f, why);
         e->in_cb--;
     }
+}
+
+static void end_flow(ntc_engine *e, struct ntc_flow *f, ntc_flow_end_reason why)
+{
+    if (f->dpi) {
+        ntc__dpi_finish(e->dpi, f);
+        verdict_done(e, f);
+    }
+    report_flow(e, f, why);
     ntc__flow_remove(&e->flows, f);
 }
 
@@ -532,15 +539,7 @@ static int process(ntc_engine *e, int lt, uint64_t ts, const uint8_t *data, uint
     }
     if (e->active_timeout_us && e->now_us - f->last_report_us >= e->active_timeout_us) {
         f->last_report_us = e->now_us;
-        if (f->ana)
-            ntc__ana_settle(f->ana, e->now_us);
-        if (e->alerts)
-            ntc__alert_flow_report(e, f);
-        if (e->cb.flow_end) {
-            e->in_cb++;
-            e->cb.flow_end(e->cb_user, f, NTC_FLOW_END_ACTIVE);
-            e->in_cb--;
-        }
+        report_flow(e, f, NTC_FLOW_END_ACTIVE);
     }
     return 0;
 }

@@ -297,17 +297,13 @@ static unsigned tcp_analyze(ntc__flow_ana *a, const ntc__pkt *p, int d, uint64_t
             goto finished_fwd;
         if (win) {
             /* Duplicate ACK. */
-            fw->dupacks = fw->dupacks < 0 ? 1 : fw->dupacks + 1;
+            fw->dupacks++;
             ta |= NTC__TA_DUPACK;
         }
     }
 finished_fwd:
     if (ack != fw->lastack)
         fw->dupacks = 0;
-    /* An ACK of data never seen in the other direction (Wireshark's "ACKed unseen segment")
-     * only matters here for the duplicate-ACK count of the other side. */
-    if ((fl & TH_ACK) && rv->has_next && SEQ_GT(ack, rv->nextseq) && rv->dupacks == 0)
-        rv->dupacks = -1;
 
     /* Retransmission, fast retransmission, out of order: data (or SYN/FIN) that does not
      * advance the sequence. A keep-alive is none of them. */

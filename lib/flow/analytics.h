@@ -28,7 +28,7 @@ typedef struct ntc__tcp_dir {
     uint32_t isn;               /* sequence number of this direction's first SYN */
     uint64_t nextseq_us;        /* when nextseq last moved */
     uint64_t lastack_us;        /* when lastack was sent */
-    int32_t dupacks;            /* duplicate ACKs in a row (-1: an ACK of unseen data) */
+    int32_t dupacks;            /* duplicate ACKs in a row */
     uint8_t lastflags;          /* NTC__TA_* of this direction's last segment */
     uint8_t has_isn;
     uint8_t zstate;             /* Zeek endpoint state */

@@ -68,59 +68,6 @@ static void skip_ws(menc *m)
         m->i++;
 }
 
-static int hexv(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-static int hex4(menc *m, unsigned *out)
-{
-    if (m->n - m->i < 4)
-        return -1;
-    unsigned v = 0;
-    for (int k = 0; k < 4; k++) {
-        int h = hexv(m->s[m->i + (size_t)k]);
-        if (h < 0)
-            return -1;
-        v = v << 4 | (unsigned)h;
-    }
-    m->i += 4;
-    *out = v;
-    return 0;
-}
-
-static void put_utf8(menc *m, unsigned cp)
-{
-    char u[4];
-    size_t len;
-    if (cp < 0x80) {
-        u[0] = (char)cp;
-        len = 1;
-    } else if (cp < 0x800) {
-        u[0] = (char)(0xC0 | cp >> 6);
-        u[1] = (char)(0x80 | (cp & 0x3F));
-        len = 2;
-    } else if (cp < 0x10000) {
-        u[0] = (char)(0xE0 | cp >> 12);
-        u[1] = (char)(0x80 | (cp >> 6 & 0x3F));
-        u[2] = (char)(0x80 | (cp & 0x3F));
-        len = 3;
-    } else {
-        u[0] = (char)(0xF0 | cp >> 18);
-        u[1] = (char)(0x80 | (cp >> 12 & 0x3F));
-        u[2] = (char)(0x80 | (cp >> 6 & 0x3F));
-        u[3] = (char)(0x80 | (cp & 0x3F));
-        len = 4;
-    }
-    put(m, u, len);
-}
-
 /* A string value (at the opening quote). Without escapes it is copied as is; with escapes it is
  * decoded into a scratch area after the output, then moved in. */
 static void enc_string(menc *m)
@@ -196,28 +143,17 @@ static void enc_string(menc *m)
         case 'r': o = '\r'; break;
         case 't': o = '\t'; break;
         case 'u': {
-            size_t save = m->i;
-            m->i = k;
             unsigned cp;
-            if (hex4(m, &cp)) {
+            size_t used = ntcb_json_u_escape(m->s + k, end - k, &cp);
+            if (!used) {
                 m->bad = 1;
                 break;
             }
-            if (cp >= 0xD800 && cp <= 0xDBFF && m->i + 6 <= end && m->s[m->i] == '\\' &&
-                m->s[m->i + 1] == 'u') {
-                size_t back = m->i;
-                m->i += 2;
-                unsigned lo;
-                if (hex4(m, &lo) == 0 && lo >= 0xDC00 && lo <= 0xDFFF)
-                    cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-                else
-                    m->i = back;
-            }
+            k += used;
             /* A lone surrogate is written as its 3-byte form, which marshal decodes
              * ("surrogatepass") to the same lone surrogate json.loads gives. */
-            k = m->i;
-            m->i = save;
-            put_utf8(m, cp);
+            char u[4];
+            put(m, u, ntcb_utf8(cp, u));
             continue;
         }
         default:
