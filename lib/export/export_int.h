@@ -39,6 +39,11 @@ static inline ntc__sbuf ntc__sbuf_growing(char *stack, size_t cap)
 void ntc__sbuf_free(ntc__sbuf *s);
 void ntc__sbuf_put(ntc__sbuf *s, const char *p, size_t n);
 void ntc__sbuf_printf(ntc__sbuf *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* An unsigned integer in decimal (what "%" PRIu64 prints, without printf). */
+void ntc__sbuf_u64(ntc__sbuf *s, uint64_t v);
+/* A double with `decimals` digits after the point: exactly what printf("%.*f") prints, faster
+ * for the common case of a non-negative value below 2^40 / 10^decimals. */
+void ntc__sbuf_fixed_point(ntc__sbuf *s, double v, unsigned decimals);
 /* NUL-terminate what fits; returns the full length (bounded mode) as an int. */
 int ntc__sbuf_finish(ntc__sbuf *s);
 /* JSON string value (quoted; invalid UTF-8 bytes become U+FFFD, controls escaped). */

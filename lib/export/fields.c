@@ -319,13 +319,13 @@ static int get_first_pkts(const ntc__field_def *d, const ntc__rsrc *s, ntc__rout
     ntc_packet_sample ps[64];
     size_t n = fa_on(s) ? ntc_flow_first_packets(s->flow, ps, NTC__ARRAY_LEN(ps)) : 0;
     for (size_t i = 0; i < n; i++) {
-        const char *sep = i ? "," : "[";
+        ntc__sbuf_put(o->text, i ? "," : "[", 1);
         if (d->arg == 0)
-            ntc__sbuf_printf(o->text, "%s%u", sep, ps[i].direction);
+            ntc__sbuf_u64(o->text, ps[i].direction);
         else if (d->arg == 1)
-            ntc__sbuf_printf(o->text, "%s%u", sep, ps[i].ip_len);
+            ntc__sbuf_u64(o->text, ps[i].ip_len);
         else
-            ntc__sbuf_printf(o->text, "%s%u.%03u", sep, ps[i].iat_us / 1000, ps[i].iat_us % 1000);
+            ntc__sbuf_fixed_point(o->text, ps[i].iat_us / 1000.0, 3);
     }
     if (n)
         ntc__sbuf_put(o->text, "]", 1);
@@ -377,7 +377,10 @@ static int get_host_name(const ntc__field_def *d, const ntc__rsrc *s, ntc__rout 
 
 static void json_u(ntc__sbuf *t, const char *key, uint64_t v, int first)
 {
-    ntc__sbuf_printf(t, "%s\"%s\":%" PRIu64, first ? "" : ",", key, v);
+    ntc__sbuf_put(t, ",\"" + !!first, 2 - !!first);
+    ntc__sbuf_put(t, key, strlen(key));
+    ntc__sbuf_put(t, "\":", 2);
+    ntc__sbuf_u64(t, v);
 }
 
 /* Local hosts: their traffic per application, as a JSON list. */

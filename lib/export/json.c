@@ -2,6 +2,7 @@
  * or numeric ids). Flows and hosts are formatted through their records, so JSON lines and every
  * other sink follow the one field registry (fields.c). */
 #include <inttypes.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -71,6 +72,47 @@ void ntc__sbuf_printf(ntc__sbuf *s, const char *fmt, ...)
     va_end(ap2);
     if (n > 0)
         s->len += (size_t)n;
+}
+
+void ntc__sbuf_u64(ntc__sbuf *s, uint64_t v)
+{
+    char d[20];
+    size_t i = sizeof(d);
+    do {
+        d[--i] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    ntc__sbuf_put(s, d + i, sizeof(d) - i);
+}
+
+/* 10^0 .. 10^9, for ntc__sbuf_fixed_point(). */
+static const uint64_t pow10_u[] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000,
+                                   100000000, 1000000000};
+
+void ntc__sbuf_fixed_point(ntc__sbuf *s, double v, unsigned decimals)
+{
+    /* printf("%.*f") rounds the exact binary value. When v * 10^decimals is well inside 2^40 and
+     * not near a half (the product's rounding error is then below 2^-12), the nearest integer is
+     * what printf prints, digit for digit: write it with the point inserted. Everything else
+     * (halves, huge values, negative zero, NaN, infinities) goes to printf. */
+    if (decimals < NTC__ARRAY_LEN(pow10_u) && v >= 0 && !signbit(v)) {
+        double t = v * (double)pow10_u[decimals];
+        double r = nearbyint(t);
+        if (t < 1099511627776.0 && fabs(t - r) < 0.49) {
+            uint64_t n = (uint64_t)r, p = pow10_u[decimals];
+            ntc__sbuf_u64(s, n / p);
+            if (decimals) {
+                char f[10];
+                uint64_t frac = n % p;
+                for (unsigned i = decimals; i-- > 0; frac /= 10)
+                    f[i] = (char)('0' + frac % 10);
+                ntc__sbuf_put(s, ".", 1);
+                ntc__sbuf_put(s, f, decimals);
+            }
+            return;
+        }
+    }
+    ntc__sbuf_printf(s, "%.*f", (int)decimals, v);
 }
 
 int ntc__sbuf_finish(ntc__sbuf *s)
@@ -177,19 +219,21 @@ void ntc__record_json(const ntc_record *r, unsigned flags, ntc__sbuf *s)
         const ntc__rval *v = &r->vals[r->slot[i] - 1];
         /* The element id in ids mode when the field has one, else the name (ntopng's collector
          * accepts both in one object). */
+        ntc__sbuf_put(s, ",\"" + first, 2 - first);
         if (ids && f->nprobe_id)
-            ntc__sbuf_printf(s, "%s\"%" PRIu32 "\":", first ? "" : ",", f->nprobe_id);
+            ntc__sbuf_u64(s, f->nprobe_id);
         else
-            ntc__sbuf_printf(s, "%s\"%s\":", first ? "" : ",", f->name);
+            ntc__sbuf_put(s, f->name, strlen(f->name));
+        ntc__sbuf_put(s, "\":", 2);
         first = 0;
         if (f->type == NTC_FIELD_JSON)
             ntc__sbuf_put(s, r->str + v->u, v->len);
         else if (ntc__field_is_text(f->type))
             ntc__json_str(s, r->str + v->u, v->len);
         else if (f->type == NTC_FIELD_FLOAT)
-            ntc__sbuf_printf(s, "%.*f", f->decimals, ntc__u2f(v->u));
+            ntc__sbuf_fixed_point(s, ntc__u2f(v->u), f->decimals);
         else
-            ntc__sbuf_printf(s, "%" PRIu64, v->u);
+            ntc__sbuf_u64(s, v->u);
     }
     ntc__sbuf_put(s, "}", 1);
 }
