@@ -278,6 +278,28 @@ static int n_raise_alert(lua_State *L)
     return 2;
 }
 
+/* ntop.dump_host(address [, on = true]): mark a host for the tool's packet dump (ntop-dump), or
+ * unmark it. Returns true, or false and the reason. */
+static int n_dump_host(lua_State *L)
+{
+    script *s = upscript(L);
+    const char *addr = luaL_checkstring(L, 1);
+    int on = lua_isnoneornil(L, 2) ? 1 : lua_toboolean(L, 2);
+    char err[256] = "";
+    if (!s->host->o.dump_host) {
+        lua_pushboolean(L, 0);
+        lua_pushstring(L, "this tool writes no packets (ntop.dump_host works in ntop-dump)");
+        return 2;
+    }
+    if (s->host->o.dump_host(s->host->o.dump_user, addr, on, err, sizeof(err))) {
+        lua_pushboolean(L, 0);
+        lua_pushstring(L, err[0] ? err : "refused");
+        return 2;
+    }
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
 /* print(...) and ntop.log(...): the arguments as tostring() gives them, tab-separated. */
 static int n_print(lua_State *L)
 {
@@ -458,7 +480,7 @@ static int setup_state(lua_State *L)
                                      {"apps", i_apps}, {NULL, NULL}};
     static const luaL_Reg ntop[] = {{"version", n_version}, {"app_name", n_app_name},
                                     {"log", n_print}, {"raise_alert", n_raise_alert},
-                                    {NULL, NULL}};
+                                    {"dump_host", n_dump_host}, {NULL, NULL}};
     push_view(L, s, "interface", iface);
     push_view(L, s, "ntop", ntop);
     return 0;

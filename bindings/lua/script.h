@@ -14,6 +14,10 @@
  *                                  on_day only: the engine walks its tables there)
  *   interface.apps([categories])   iterator over the application (or category) table
  *   ntop.version(), ntop.app_name(id), ntop.log(...)
+ *   ntop.raise_alert(severity, description [, entity [, entity_id]])   a "user" alert
+ *   ntop.dump_host(address [, on])  mark a host (IPv4/IPv6 text) for the packet dump, or unmark
+ *                                  it with on = false; true, or false and the reason (a tool
+ *                                  without a dumper: ntop-export, ntop-top)
  *
  * Untrusted by default: no os, io, package, debug, dofile, loadfile, binary chunks, nor __gc
  * metamethods (Lua runs finalizers with hooks off, so they could loop unchecked), and
@@ -47,6 +51,10 @@ typedef struct script_opts {
      * 0) go. NULL: stderr. */
     void (*report)(void *user, int is_error, const char *msg);
     void *user;
+    /* ntop.dump_host(address, on): mark (on 1) or unmark (0) a host for the tool's packet dump.
+     * 0, or -1 with the reason in err. NULL: the tool has no dumper (the call returns false). */
+    int (*dump_host)(void *user, const char *address, int on, char *err, size_t errlen);
+    void *dump_user;
 } script_opts;
 
 typedef struct script_host script_host;

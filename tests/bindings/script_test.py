@@ -1,12 +1,14 @@
 #!/usr/bin/python3
 """The tools' --script: Lua callbacks on packet time, sandbox, limits, errors with file:line.
 
-    script_test.py NTOP_EXPORT NTOP_TOP
+    script_test.py NTOP_EXPORT NTOP_TOP [NTOP_DUMP]
 
 A crafted capture (one UDP packet every 10 s for two hours, each its own flow) gives exact
 callback counts: 720 on_second, 120 on_minute, 24 on_5minutes, 2 on_hour, 1 on_day, 721
 on_flow_end. Scripts that loop forever or allocate without end are stopped with an error naming
-the file and line, and the capture goes on: every flow is still exported. Standard library only.
+the file and line, and the capture goes on: every flow is still exported. With NTOP_DUMP, a
+script marks a host for the dump (ntop.dump_host) at a given second: ntop-dump --under-attack
+writes exactly that host's packets from then on. Standard library only.
 """
 
 import json
@@ -195,8 +197,53 @@ end
 """
 
 
+MARKER = """
+-- Marks 10.0.0.3 for the dump at second 30 of the capture, unmarks it at second 50.
+local t0 = nil
+function on_second(now)
+  t0 = t0 or now
+  if now == 1700000030 then
+    print("MARK", ntop.dump_host("10.0.0.3"))
+    print("BAD", ntop.dump_host("nope"))
+  elseif now == 1700000050 then
+    print("UNMARK", ntop.dump_host("10.0.0.3", false))
+  end
+end
+"""
+
+
+def write_two_hosts_pcap(path):
+    """10.0.0.3 and 10.0.0.4 each send one UDP packet a second for 60 s (not DNS: no risks)."""
+    with open(path, "wb") as f:
+        f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 101))
+        for i in range(60):
+            for k, src in enumerate((3, 4)):
+                payload = b"hello world"
+                udp = struct.pack("!HHHH", 40000, 9999, 8 + len(payload), 0) + payload
+                hdr = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 1, 0, 64, 17, 0,
+                                  bytes([10, 0, 0, src]), bytes([10, 0, 0, 9]))
+                data = hdr + udp
+                f.write(struct.pack("<IIII", T0 + i, k * 500, len(data), len(data)))
+                f.write(data)
+
+
+def read_pcap_sources(path):
+    """(second since T0, source address) of each packet of a raw-IP pcap file."""
+    out = []
+    with open(path, "rb") as f:
+        data = f.read()
+    i = 24
+    while i + 16 <= len(data):
+        sec, _, caplen, _ = struct.unpack("<IIII", data[i:i + 16])
+        pkt = data[i + 16:i + 16 + caplen]
+        out.append((sec - T0, ".".join(str(b) for b in pkt[12:16])))
+        i += 16 + caplen
+    return out
+
+
 def main():
     ntop_export, ntop_top = sys.argv[1], sys.argv[2]
+    ntop_dump = sys.argv[3] if len(sys.argv) > 3 else None
     with tempfile.TemporaryDirectory(prefix="ntc-script-") as tmp:
         pcap = os.path.join(tmp, "ticking.pcap")
         write_pcap(pcap)
@@ -322,6 +369,29 @@ def main():
               user[0]["DESCRIPTION"] == "scripted check failed" and
               user[0]["ENTITY_ID"] == "10.0.0.66" and user[0]["SEVERITY"] == "warning",
               "ntop.raise_alert: %s %s" % (user, err[-300:]))
+
+        # 7. ntop.dump_host: ntop-dump writes a host's packets from the second a script marks it
+        # until it unmarks it; in ntop-export (no dumper) the call returns false and says why.
+        if ntop_dump:
+            two = os.path.join(tmp, "two-hosts.pcap")
+            write_two_hosts_pcap(two)
+            marker = os.path.join(tmp, "marker.lua")
+            with open(marker, "w") as f:
+                f.write(MARKER)
+            dumped = os.path.join(tmp, "dumped.pcap")
+            rc, _, err = run([ntop_dump, "-v", "-r", two, "--under-attack", "--script", marker,
+                              "-w", dumped])
+            got = read_pcap_sources(dumped) if os.path.exists(dumped) else []
+            want = [(t, "10.0.0.3") for t in range(30, 50)]
+            check(rc == 0 and got == want,
+                  "ntop-dump wrote %s, expected 10.0.0.3 from second 30 to 49: %s" % (got, err[-500:]))
+            check(re.search(r"^MARK\ttrue$", err, re.M) and re.search(r"^UNMARK\ttrue$", err, re.M)
+                  and "BAD\tfalse\tnot an IPv4 or IPv6 address: 'nope'" in err and "marks=0" in err,
+                  "ntop.dump_host results: %s" % err[-800:])
+            rc, _, err = run([ntop_export, "-q", "-r", two, "-o", "jsonl:/dev/null", "--script",
+                              marker])
+            check(rc == 0 and "MARK\tfalse\tthis tool writes no packets" in err,
+                  "ntop.dump_host in ntop-export: %s" % err[-300:])
 
     print("%d passed, %d failed" % (checks - failures, failures))
     return 1 if failures else 0

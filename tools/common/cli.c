@@ -387,7 +387,8 @@ static int load_scripts(cli_common *c, ntc_engine *eng)
 #ifdef NTC_TOOLS_LUA
     script_opts o = {.budget = c->script_budget, .memory = (size_t)c->script_memory_mb << 20,
                      .allow_os = c->script_allow_os, .allow_io = c->script_allow_io,
-                     .report = script_report, .user = c};
+                     .report = script_report, .user = c,
+                     .dump_host = c->script_dump_host, .dump_user = c->script_dump_user};
     script_host *h = script_host_new(&o);
     if (!h) {
         fprintf(stderr, "%s: out of memory\n", c->prog);

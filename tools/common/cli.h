@@ -3,6 +3,7 @@
 #ifndef NTC_TOOLS_CLI_H
 #define NTC_TOOLS_CLI_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -31,6 +32,10 @@ typedef struct cli_common {
     /* Where script errors and print() output go (NULL: stderr). Set before cli_run. */
     void (*script_report)(void *user, int is_error, const char *msg);
     void *script_report_user;
+    /* ntop.dump_host() in scripts (see script_opts.dump_host); NULL in tools without a dumper.
+     * Set before cli_open_engine. */
+    int (*script_dump_host)(void *user, const char *address, int on, char *err, size_t errlen);
+    void *script_dump_user;
     /* The tool's own callbacks (cli_set_callbacks), called before the scripts'. */
     ntc_callbacks tool_cb;
     void *tool_user;

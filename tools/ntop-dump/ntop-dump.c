@@ -32,7 +32,7 @@ static void usage(FILE *out)
             "                 [--rotate-size SIZE] [--ring-files N] [--ring-size SIZE]\n"
             "                 [--host NET]... [--l7 NAME]... [--category NAME]... [--unknown]\n"
             "                 [--risky] [--first N] [--buffer SIZE] [--under-attack]\n"
-            "                 [--alert-sampling N] [-m NETS] [-c COUNT]\n"
+            "                 [--alert-sampling N] [--script FILE]... [-m NETS] [-c COUNT]\n"
             "                 [--config FILE] [--set KEY=VALUE]... [-q] [-v] [EXPRESSION]\n"
             "Write the packets of capture files or live interfaces that match the selectors to\n"
             "pcap/pcapng files and/or a TAP interface. Every selector given must match.\n"
@@ -63,6 +63,7 @@ static void usage(FILE *out)
             "  --under-attack     only hosts and flows with an alert: a host while one of its alerts\n"
             "                     is engaged (SYN flood, scan, threshold ...), a flow with an alert\n"
             "                     (risks, dangerous application ...); alert.* keys set the detectors\n"
+            "                     and hosts that scripts mark with ntop.dump_host(address)\n"
             "  --alert-sampling N write 1 of N packets of what alerts selected (default 1: all)\n"
             "  -m NETS            local networks, comma-separated CIDR (adds to host.local_networks)\n"
             "  -c COUNT           stop after COUNT packets\n"
@@ -75,7 +76,11 @@ static void usage(FILE *out)
             "  EXPRESSION         a BPF filter (tcpdump syntax) applied to every source\n"
             "\n"
             "Exit status: 0 success, 1 runtime error (unreadable input, write error, TAP), 2 usage\n"
-            "error.\n\n");
+            "error.\n\n"
+            "Scripts (with --under-attack, ntop.dump_host(address) writes every packet of a host\n"
+            "from then on, ntop.dump_host(address, false) stops):\n");
+    cli_print_script_help(out);
+    fprintf(out, "\n");
     cli_print_config_keys(out);
 }
 
@@ -198,6 +203,30 @@ static void on_flow_end(void *user, const ntc_flow *flow, ntc_flow_end_reason wh
     }
 }
 
+/* ntop.dump_host(address [, on]) in scripts: an explicit mark (every packet written). */
+static int script_dump_host(void *user, const char *address, int on, char *err, size_t errlen)
+{
+    dump_ctx *x = user;
+    if (!x->dump) {
+        snprintf(err, errlen, "the dump is not open yet (call it from a callback)");
+        return -1;
+    }
+    uint8_t bin[16] = {0};
+    int ipv = inet_pton(AF_INET, address, bin) == 1 ? 4 : inet_pton(AF_INET6, address, bin) == 1 ? 6 : 0;
+    if (!ipv) {
+        snprintf(err, errlen, "not an IPv4 or IPv6 address: '%s'", address);
+        return -1;
+    }
+    int rc = on ? ntc_dump_mark_host(x->dump, ipv, bin, NTC_DUMP_MARK_EXPLICIT)
+                : ntc_dump_unmark_host(x->dump, ipv, bin, NTC_DUMP_MARK_EXPLICIT);
+    if (rc) {
+        snprintf(err, errlen, "%s", rc == NTC_EFULL ? "dump.max_marks hosts and flows are marked already"
+                                                  : ntc_strerror(rc));
+        return -1;
+    }
+    return 0;
+}
+
 static void on_log(void *user, ntc_log_level lvl, const char *msg)
 {
     dump_ctx *x = user;
@@ -215,11 +244,13 @@ static void print_dump_summary(FILE *out, const ntc_dump *d)
             "dump: held_written=%" PRIu64 " held_dropped=%" PRIu64 " buffer_full=%" PRIu64 "\n"
             "dump: files=%" PRIu64 " deleted=%" PRIu64 " ring_files=%" PRIu64 " ring_bytes=%" PRIu64
             " ring_peak=%" PRIu64 " too_big=%" PRIu64 " bytes=%" PRIu64 "\n"
-            "dump: tap_sent=%" PRIu64 " tap_dropped=%" PRIu64 "\n",
+            "dump: tap_sent=%" PRIu64 " tap_dropped=%" PRIu64 " marks=%" PRIu64
+            " marks_refused=%" PRIu64 "\n",
             s.packets_seen, s.packets_written, s.packets_not_selected, s.packets_over_flow_limit,
             s.packets_sampled_out, s.packets_released, s.packets_discarded,
             s.packets_buffer_full, s.files_opened, s.files_deleted, s.ring_files, s.ring_bytes,
-            s.ring_bytes_peak, s.packets_too_big, s.file_bytes, s.tap_packets, s.tap_dropped);
+            s.ring_bytes_peak, s.packets_too_big, s.file_bytes, s.tap_packets, s.tap_dropped,
+            s.marks, s.marks_refused);
 }
 
 static int dump_main(cli_common *cp, int argc, char **argv)
@@ -228,6 +259,7 @@ static int dump_main(cli_common *cp, int argc, char **argv)
     int have_path = 0, have_tap = 0;
     static const struct option longopts[] = {
         CLI_COMMON_LONGOPTS,
+        CLI_SCRIPT_LONGOPTS,
         {"pcapng", no_argument, NULL, OPT_PCAPNG},
         {"tap", required_argument, NULL, OPT_TAP},
         {"rotate-packets", required_argument, NULL, OPT_ROT_PACKETS},
@@ -301,6 +333,8 @@ static int dump_main(cli_common *cp, int argc, char **argv)
     }
 
     dump_ctx x = {.c = &c};
+    c.script_dump_host = script_dump_host;
+    c.script_dump_user = &x;
     int rc = cli_open_engine(&c, &x.eng);
     if (rc)
         return rc;
@@ -310,11 +344,12 @@ static int dump_main(cli_common *cp, int argc, char **argv)
                 x.dump && ntc_dump_errmsg(x.dump)[0] ? ntc_dump_errmsg(x.dump) : ntc_strerror(rc));
         ntc_dump_free(x.dump);
         ntc_engine_free(x.eng);
+        *cp = c; /* the scripts are freed with it */
         return rc == NTC_EINVAL ? CLI_EXIT_USAGE : CLI_EXIT_RUNTIME;
     }
     ntc_callbacks cb = {.version = NTC_CALLBACKS_VERSION, .flow_end = on_flow_end, .log = on_log,
                         .packet = on_packet, .flow_verdict = on_verdict, .alert = on_alert};
-    ntc_engine_set_callbacks(x.eng, &cb, &x);
+    cli_set_callbacks(&c, x.eng, &cb, &x);
 
     int run_err = cli_run(&c, x.eng);
     if (c.verbose && !c.quiet)
@@ -328,6 +363,7 @@ static int dump_main(cli_common *cp, int argc, char **argv)
     }
     if (c.verbose && !c.quiet)
         print_dump_summary(stderr, x.dump);
+    cli_scripts_finish(&c);
     if (run_err)
         status = CLI_EXIT_RUNTIME; /* already reported through the log callback */
     ntc_dump_free(x.dump);
