@@ -1,6 +1,6 @@
 #!/bin/bash
 # Set up, build with AddressSanitizer + UndefinedBehaviorSanitizer and -Werror, run every test;
-# then run the multi-threaded snapshot and exporter tests under ThreadSanitizer.
+# then run the multi-threaded snapshot, exporter and Python-helper tests under ThreadSanitizer.
 # Tests that need ../shared/pcaps (real captures) skip with a message when it is absent.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,5 +20,5 @@ meson test -C build-asan --print-errorlogs --num-processes 2
 # with its own TSan-instrumented copy of the library (tests/api/meson.build) and runs it.
 meson setup build-tsan --wipe -Dwerror=true -Dbuildtype=debugoptimized >/dev/null 2>&1 || \
   meson setup build-tsan -Dwerror=true -Dbuildtype=debugoptimized >/dev/null
-ninja -C build-tsan tests/api/snapshot_tsan tests/export/export_tsan
-meson test -C build-tsan --no-rebuild --print-errorlogs snapshot-tsan export-tsan
+ninja -C build-tsan tests/api/snapshot_tsan tests/export/export_tsan tests/bindings/helper_tsan
+meson test -C build-tsan --no-rebuild --print-errorlogs snapshot-tsan export-tsan python-helper-tsan

@@ -53,6 +53,7 @@ const char *ntc_flow_end_reason_name(int reason);
 #define NTC_EOF ...
 #define NTC_ESTATE ...
 #define NTC_ENOTSUP ...
+#define NTC_ENOMEM ...
 #define NTC_LINKTYPE_ETHERNET ...
 
 typedef struct ntcpy ntcpy;
@@ -67,13 +68,17 @@ ntc_engine *ntcpy_engine(ntcpy *p);
 void ntcpy_set_callbacks(ntcpy *p, int flags);
 int ntcpy_open_file(ntcpy *p, const char *path);
 int ntcpy_open_live(ntcpy *p, const char *ifname);
-int ntcpy_run(ntcpy *p, uint64_t max_packets, unsigned max_ms, int collect, size_t batch,
-              uint64_t *packets, int *err);
-int ntcpy_flush(ntcpy *p, int collect, size_t max_flows);
+void ntcpy_set_max_packets(ntcpy *p, uint64_t max_packets);
+uint64_t ntcpy_packets(ntcpy *p);
+void ntcpy_set_format(ntcpy *p, int marshal);
+int ntcpy_run(ntcpy *p, uint64_t max_packets, unsigned max_ms, uint64_t *packets);
+int ntcpy_flush(ntcpy *p, size_t max_flows);
 void ntcpy_stop(ntcpy *p);
+int ntcpy_source_error(ntcpy *p);
 const char *ntcpy_errmsg(ntcpy *p);
-const char *ntcpy_batch(ntcpy *p, size_t *len, size_t *count);
-void ntcpy_batch_clear(ntcpy *p);
+int ntcpy_next(ntcpy *p, int readahead, unsigned max_ms, size_t batch, const char **data,
+               size_t *len, size_t *count);
+void ntcpy_pause(ntcpy *p);
 const char *ntcpy_json(ntcpy *p, int what, int arg, size_t *len, int *rc);
 const char *ntcpy_to_marshal(ntcpy *p, const char *json, size_t n, size_t *outlen);
 #define NTCPY_CB_FLOW ...

@@ -295,12 +295,13 @@ def test_gil_released_while_the_engine_runs(tmp_path):
     t.start()
     running.wait()
     n = ffi.new("uint64_t *")
-    err = ffi.new("int *")
-    start = time.monotonic()
-    lib.ntcpy_run(e._p, 0, 0, 0, 4096, n, err)  # one C call for the whole file
-    end = time.monotonic()
-    done.set()
-    t.join()
+    try:
+        start = time.monotonic()
+        lib.ntcpy_run(e._p, 0, 0, n)  # one C call for the whole file
+        end = time.monotonic()
+    finally:
+        done.set()
+        t.join()
     assert n[0] == 200000
     inside = sum(1 for x in ticks if start < x < end)
     assert inside > 100, "the other thread ran %d times in %.3f s" % (inside, end - start)
@@ -349,6 +350,135 @@ def test_records_cross_in_marshal_format_exactly():
     assert _decode(e._p, buf, len(raw)) == json.loads(raw)
     st = e.stats()
     assert isinstance(st["bps"], float) and st["packets"] == 0
+
+
+def tcp_segment(src, dst, sport, dport, seq, ack, flags, payload=b""):
+    t = struct.pack("!HHIIBBHHH", sport, dport, seq, ack, 5 << 4, flags, 65535, 0, 0) + payload
+    h = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(t), 1, 0, 64, 6, 0, bytes(src), bytes(dst))
+    h = h[:10] + struct.pack("!H", csum(h)) + h[12:]
+    return h + t
+
+
+def test_hostile_text_in_flows_equals_export(tmp_path):
+    """An HTTP exchange whose host, URL, user agent and server carry invalid UTF-8 (stray bytes,
+    overlong forms, a surrogate, a code point above U+10FFFF, a cut sequence), quotes,
+    backslashes and control characters: the flow Python yields equals json.loads of
+    ntop-export's line (records reach Python in marshal form, built without the JSON text)."""
+    c, s = [10, 0, 0, 1], [10, 0, 0, 2]
+    req = (b"GET /p\xff\xfeath?q=\"x\\y\" HTTP/1.1\r\n"
+           b"Host: ex\xffam\"ple\\.c\xc3\xa9m\x01\x7f\xed\xa0\x80\xf4\x90\x80\x80z\r\n"
+           b"User-Agent: Agent\xc0\xafbad\xe2\x82\r\n\r\n")
+    resp = b"HTTP/1.1 200 OK\r\nServer: s\xff\r\nContent-Type: text/h\xe9tml\r\n\r\n"
+    pkts = [tcp_segment(c, s, 40000, 80, 1000, 0, 0x02),
+            tcp_segment(s, c, 80, 40000, 5000, 1001, 0x12),
+            tcp_segment(c, s, 40000, 80, 1001, 5001, 0x10),
+            tcp_segment(c, s, 40000, 80, 1001, 5001, 0x18, req),
+            tcp_segment(s, c, 80, 40000, 5001, 1001 + len(req), 0x18, resp)]
+    path = tmp_path / "hostile.pcap"
+    write_pcap(path, [(T0 * 1000000 + i * 1000, p) for i, p in enumerate(pkts)])
+    expected, _, rc = export("-r", str(path))
+    assert rc == 0 and len(expected) == 1
+    got = list(ntopcore.Engine(str(path)))
+    assert got == expected
+    host = got[0].HTTP_HOST
+    assert host.startswith("ex\ufffdam\"ple\\.c\u00e9m\x01\x7f\ufffd") and host.endswith("z")
+
+
+def flows_of(path, **kw):
+    return list(ntopcore.Engine(str(path), dpi_enable=False, **kw))
+
+
+@pytest.fixture(scope="module")
+def many_flows_pcap(tmp_path_factory):
+    """20000 single-packet UDP flows over 20 s: several batches of the read-ahead."""
+    path = tmp_path_factory.mktemp("pcaps") / "many.pcap"
+    write_pcap(path, [(T0 * 1000000 + i * 1000, udp_packet([10, 1, (i >> 8) & 255, i & 255],
+                                                             [10, 255, 0, 1], 40000, 53))
+                      for i in range(20000)])
+    return path
+
+
+def test_break_and_resume_yields_every_flow_once(many_flows_pcap):
+    full = flows_of(many_flows_pcap)
+    assert len(full) == 20000
+    e = ntopcore.Engine(str(many_flows_pcap), dpi_enable=False)
+    got = []
+    for f in e:
+        got.append(f)
+        if len(got) == 5000:
+            break
+    time.sleep(0.2)  # the read-ahead thread has nobody to read for: it rests, nothing is lost
+    for f in e:
+        got.append(f)
+        if len(got) == 12345:
+            break
+    got.extend(e)
+    assert got == full
+    assert list(e) == []  # the input has ended
+
+
+def test_views_during_the_loop_see_a_consistent_engine(many_flows_pcap):
+    """stats() and active_flows() inside the loop pause the read-ahead: they never see a table
+    being changed, and the packets counted never lag behind the flows yielded."""
+    e = ntopcore.Engine(str(many_flows_pcap), dpi_enable=False)
+    n = 0
+    for f in e:
+        n += 1
+        if n % 997 == 0:
+            st = e.stats()
+            assert st["packets"] >= n and st["flows_total"] >= n
+            assert len(e.active_flows()) == st["flows_active"]
+    assert n == 20000 and e.stats()["packets"] == 20000 == e.packets
+
+
+def test_stop_from_another_thread_during_iteration(many_flows_pcap):
+    e = ntopcore.Engine(str(many_flows_pcap), dpi_enable=False)
+    got = []
+    timer = threading.Timer(0.05, e.stop)
+    it = iter(e)
+    got.append(next(it))
+    timer.start()
+    for f in it:
+        got.append(f)
+        time.sleep(0.0001)
+    timer.join()
+    assert len(got) < 20000  # stopped early ...
+    got.extend(e)            # ... and goes on where it stopped
+    assert got == flows_of(many_flows_pcap)
+
+
+def test_callback_set_during_the_loop_switches_to_the_callers_thread(many_flows_pcap):
+    """Flows already read ahead come out without the callback; every flow after it was set
+    goes through it, on the thread that iterates."""
+    e = ntopcore.Engine(str(many_flows_pcap), dpi_enable=False)
+    seen = []
+    main = threading.get_ident()
+    got = []
+    for f in e:
+        got.append(f)
+        if len(got) == 100:
+            e.on_flow_end = lambda flow, why: seen.append((flow.L4_SRC_PORT, flow.IPV4_SRC_ADDR,
+                                                          threading.get_ident()))
+    assert got == flows_of(many_flows_pcap)
+    assert 0 < len(seen) < 20000
+    assert all(t == main for _, _, t in seen)
+    assert [(p, a) for p, a, _ in seen] == [(f.L4_SRC_PORT, f.IPV4_SRC_ADDR)
+                                            for f in got[-len(seen):]]
+
+
+def test_source_error_after_the_flows_with_read_ahead(tmp_path, many_flows_pcap):
+    """A capture cut in the middle of a record: every flow read before the cut comes out, then
+    the error naming the file."""
+    data = open(many_flows_pcap, "rb").read()
+    path = tmp_path / "cut.pcap"
+    path.write_bytes(data[:len(data) // 2 + 7])
+    e = ntopcore.Engine(str(path), dpi_enable=False)
+    got = []
+    with pytest.raises(ntopcore.Error, match="cut.pcap"):
+        for f in e:
+            got.append(f)
+    expected, _, _ = export("-r", str(path), "--set", "dpi.enable=false")
+    assert got == expected and len(got) > 5000
 
 
 def test_close_during_iteration_is_an_error_not_a_crash(ticking_pcap):

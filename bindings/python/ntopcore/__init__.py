@@ -5,9 +5,10 @@
         print(flow.IPV4_SRC_ADDR, flow.L7_PROTO_NAME, flow.IN_BYTES + flow.OUT_BYTES)
 
 Flows are dicts (with attribute access) whose keys are exactly the fields of
-``ntop-export -o jsonl:-``: they are made from the library's own JSON formatter, so a field the
-library adds appears here by itself. The engine runs in C with the GIL released; Python code runs
-between batches of flows and in the callbacks.
+``ntop-export -o jsonl:-``: they are made from the library's own records and field registry (the
+source of its JSON), so a field the library adds appears here by itself. The engine runs in C
+with the GIL released, on a read-ahead thread while a plain loop takes the flows; Python code
+runs between batches of flows and in the callbacks.
 """
 
 import json
@@ -35,7 +36,7 @@ _TICKS = {1: "second", 2: "minute", 3: "5minutes", 4: "hour", 5: "day"}
 _LOG_LEVELS = {0: logging.ERROR, 1: logging.WARNING, 2: logging.INFO, 3: logging.DEBUG}
 # Ended flows handed over per batch while iterating, and wall time per slice of a run (so that
 # Ctrl-C and stop() are seen promptly on live interfaces).
-_BATCH = 4096
+_BATCH = 2048
 _SLICE_MS = 200
 
 
@@ -111,9 +112,11 @@ def _text(ptr):
     return ffi.string(ptr).decode("utf-8", "replace") if ptr != ffi.NULL else ""
 
 
-# Records cross from C as the library's JSON, re-encoded by the helper in marshal's format when
-# that decodes to exactly what json.loads() gives (checked once, on the first engine): marshal.loads
-# builds the same dicts several times faster. Otherwise json.loads is used.
+# Records cross from C in marshal's format when that decodes to exactly what json.loads() gives
+# for the library's JSON (checked once, on the first engine): marshal.loads builds the same dicts
+# several times faster. Flows being iterated are encoded straight from the library's records;
+# other records (callbacks, views) are the library's JSON re-encoded. Without marshal, json.loads
+# reads the JSON.
 _SELF_TEST = (b'[{"A":1,"B":"x","C":-2,"D":4294967296,"E":18446744073709551615,"F":0.5,'
               b'"G":"\\u00e9\\ud83d\\ude00 \\"q\\" \\\\ \\n","H":"caf\xc3\xa9","I":[{"A":2}],'
               b'"J":true,"K":false,"L":null,"M":{},"N":[],"O":1e-07,"P":2147483648,'
@@ -211,10 +214,10 @@ class Engine:
         self._p = None
         self._exc = None
         self._finished = False
-        self._flushing = False
-        self._src_err = None
+        # Flows of the batch being handed out that the caller has not taken yet (an iterator):
+        # a loop left with break, then a new one, goes on with them.
+        self._pending = iter(())
         self.max_packets = int(max_packets or 0)
-        self.packets = 0
         settings = {}
         if config:
             settings.update(config)
@@ -248,6 +251,8 @@ class Engine:
         self._p = p
         if _use_marshal is None:
             _check_marshal(p)
+        lib.ntcpy_set_format(p, int(_use_marshal))
+        lib.ntcpy_set_max_packets(p, self.max_packets)
         self._cb_flags = lib.NTCPY_CB_LOG
         lib.ntcpy_set_callbacks(p, self._cb_flags)
         self.on_flow_end = on_flow_end
@@ -274,6 +279,10 @@ class Engine:
 
     # Callbacks are attributes; setting one tells the C side whether to call Python at all.
     def __setattr__(self, name, value):
+        if name == "max_packets":
+            value = int(value or 0)
+            if self._p is not None:
+                lib.ntcpy_set_max_packets(self._p, value)
         object.__setattr__(self, name, value)
         flag = {"on_flow_end": lib.NTCPY_CB_FLOW, "on_tick": lib.NTCPY_CB_TICK,
                 "on_host_end": lib.NTCPY_CB_HOST, "on_alert": lib.NTCPY_CB_ALERT}.get(name)
@@ -301,6 +310,11 @@ class Engine:
             e, self._exc = self._exc, None
             raise e
 
+    @property
+    def packets(self):
+        """Packets read from the sources so far (by run() and iteration)."""
+        return lib.ntcpy_packets(self._p) if self._p is not None else 0
+
     # ---- sources ----
 
     def open(self, source):
@@ -316,33 +330,14 @@ class Engine:
         if lib.ntcpy_open_file(self._p, os.fsencode(path)):
             raise Error(_text(lib.ntc_engine_errmsg(lib.ntcpy_engine(self._p))))
         self._finished = False
-        self._flushing = False
 
     def open_live(self, ifname):
         self._check()
         if lib.ntcpy_open_live(self._p, os.fsencode(ifname)):
             raise Error(_text(lib.ntc_engine_errmsg(lib.ntcpy_engine(self._p))))
         self._finished = False
-        self._flushing = False
 
     # ---- running ----
-
-    def _run(self, collect, max_packets=0):
-        """One slice. Returns True when every source has finished (or max_packets is reached)."""
-        limit = max_packets
-        if self.max_packets:
-            left = self.max_packets - self.packets
-            if left <= 0:
-                return True
-            limit = min(limit, left) if limit else left
-        n = ffi.new("uint64_t *")
-        err = ffi.new("int *")
-        finished = lib.ntcpy_run(self._p, limit, _SLICE_MS, int(collect), _BATCH, n, err)
-        self.packets += n[0]
-        if err[0] and self._src_err is None:
-            self._src_err = Error(_text(lib.ntcpy_errmsg(self._p)))
-        self._raise_callback_error()
-        return bool(finished) or bool(self.max_packets and self.packets >= self.max_packets)
 
     def run(self, max_packets=0):
         """Read the sources until they end (or max_packets packets, or stop()), calling the
@@ -350,13 +345,15 @@ class Engine:
         source error (corrupt file) is raised after the other sources have been read."""
         self._check()
         start = self.packets
+        n = ffi.new("uint64_t *")
         while True:
             done = self.packets - start
             if max_packets and done >= max_packets:
                 break
-            if self._run(False, max_packets - done if max_packets else 0):
-                break
-            if self._stopped():
+            finished = lib.ntcpy_run(self._p, max_packets - done if max_packets else 0,
+                                     _SLICE_MS, n)
+            self._raise_callback_error()
+            if finished or self._stopped():
                 break
         self._raise_source_error()
         return self.packets - start
@@ -367,14 +364,13 @@ class Engine:
         return s
 
     def _raise_source_error(self):
-        if self._src_err is not None:
-            e, self._src_err = self._src_err, None
-            raise e
+        if self._p is not None and lib.ntcpy_source_error(self._p):
+            raise Error(_text(lib.ntcpy_errmsg(self._p)))
 
     def flush(self):
         """End every open flow (on_flow_end with reason "flush") and purge the hosts."""
         self._check()
-        lib.ntcpy_flush(self._p, 0, 0)
+        lib.ntcpy_flush(self._p, 0)
         self._raise_callback_error()
 
     def stop(self):
@@ -409,30 +405,41 @@ class Engine:
     def flows(self):
         """Generator: read the sources, yield each flow (a Flow) as it ends, then the flows
         still open at the end of the input. Breaking out and calling flows() again goes on where
-        it stopped. A source error is raised after the last flow."""
+        it stopped. A source error is raised after the last flow.
+
+        Without callbacks (but logging), the engine reads ahead on a thread of its own while
+        Python handles the flows it has: up to two batches of flows (2048 each) ahead, so
+        stats() and the other views, called during the loop, may count packets whose flows
+        have not been yielded yet (they pause the read-ahead while they look). With callbacks,
+        it runs on the caller's thread."""
         self._check()
         p = self._p
+        data = ffi.new("const char **")
         length = ffi.new("size_t *")
         count = ffi.new("size_t *")
-        while not self._finished:
-            if self._p is not p:
-                raise Error("ntopcore: the engine was closed during the iteration")
-            # At the end of the input, the flows still open: a batch at a time.
-            done = self._flushing or self._run(True)
-            if done:
-                self._flushing = lib.ntcpy_flush(p, 1, _BATCH) > 0
-                self._finished = not self._flushing
-            text = lib.ntcpy_batch(p, length, count)
-            if text == ffi.NULL:
-                lib.ntcpy_batch_clear(p)
-                raise MemoryError("ntopcore: out of memory while collecting flows")
-            if count[0]:
-                batch = _decode(p, text, length[0])
-                lib.ntcpy_batch_clear(p)
-                yield from map(Flow, batch)
-            self._raise_callback_error()
-            if not done and self._stopped():
-                return
+        try:
+            yield from self._pending
+            while not self._finished:
+                if self._p is not p:
+                    raise Error("ntopcore: the engine was closed during the iteration")
+                rc = lib.ntcpy_next(p, 1, _SLICE_MS, _BATCH, data, length, count)
+                if rc == 1:
+                    buf = ffi.buffer(data[0], length[0])
+                    batch = marshal.loads(buf) if _use_marshal else json.loads(bytes(buf))
+                    self._pending = map(Flow, batch)
+                    yield from self._pending
+                elif rc == 2:
+                    self._finished = True
+                    break
+                elif rc == lib.NTC_ENOMEM:
+                    raise MemoryError("ntopcore: out of memory while collecting flows")
+                self._raise_callback_error()
+                if self._stopped():
+                    return
+        finally:
+            # Nobody is iterating: the read-ahead thread rests.
+            if self._p is p:
+                lib.ntcpy_pause(p)
         self._raise_source_error()
 
     def to_pandas(self):

@@ -1,9 +1,11 @@
 /* C side of the Python binding, compiled with the library's warnings (helper.c) and called from
  * the cffi module (build_ffi.py). The engine runs inside these calls with the GIL released (cffi
- * releases it around every call); Python callbacks (extern "Python+C" functions, defined by the
- * cffi module) take it back.
+ * releases it around every call), or on the helper's read-ahead thread during an iteration
+ * without callbacks (ntcpy_next()); Python callbacks (extern "Python+C" functions, defined by the
+ * cffi module) take the GIL back.
  *
- * Not thread-safe, except ntcpy_stop(): one Python Engine object, one thread at a time. */
+ * Not thread-safe, except ntcpy_stop(): one Python Engine object, one thread at a time. The
+ * read-ahead thread is made idle by every call that touches the engine. */
 #ifndef NTCPY_HELPER_H
 #define NTCPY_HELPER_H
 
@@ -34,22 +36,44 @@ void ntcpy_set_callbacks(ntcpy *p, int flags);
 int ntcpy_open_file(ntcpy *p, const char *path);
 int ntcpy_open_live(ntcpy *p, const char *ifname);
 
-/* Run the sources: see ntcb_run() (bind_common.h). With collect, ended flows are kept for
- * ntcpy_batch(); a batch is at most `batch` records (the run returns when it is full), except that
- * one packet or tick may end more. Returns 1 when every source has finished. A source error is
- * stored in *err (when 0) and its message is ntcpy_errmsg(). */
-int ntcpy_run(ntcpy *p, uint64_t max_packets, unsigned max_ms, int collect, size_t batch,
-              uint64_t *packets, int *err);
-/* End at most max_flows of the open flows (0: all; flow callbacks; kept for ntcpy_batch() with
- * collect), oldest first; the hosts are purged with the last one. Returns the flows still open. */
-int ntcpy_flush(ntcpy *p, int collect, size_t max_flows);
-/* Ask a running ntcpy_run() to return soon. Any thread. */
+/* Stop after max_packets packets in all (0: no limit), as ntop-export -c. */
+void ntcpy_set_max_packets(ntcpy *p, uint64_t max_packets);
+/* Packets read so far (by ntcpy_run() and the iteration). */
+uint64_t ntcpy_packets(ntcpy *p);
+/* Batches handed out by ntcpy_next(): 1 marshal data (ntcpy_to_marshal()), 0 a JSON array. */
+void ntcpy_set_format(ntcpy *p, int marshal);
+
+/* Run the sources without collecting (callbacks only): see ntcb_run() (bind_common.h), with the
+ * limit of ntcpy_set_max_packets() on top of max_packets. Returns 1 when every source has
+ * finished or the limit is reached. A source error is kept for ntcpy_source_error(). */
+int ntcpy_run(ntcpy *p, uint64_t max_packets, unsigned max_ms, uint64_t *packets);
+/* End at most max_flows of the open flows (0: all; flow callbacks), oldest first; the hosts are
+ * purged with the last one. Returns the flows still open. */
+int ntcpy_flush(ntcpy *p, size_t max_flows);
+/* Ask a running ntcpy_run() or iteration step to return soon. Any thread. */
 void ntcpy_stop(ntcpy *p);
+/* The first source error since the last call (a negative NTC_E* code, or 0), and its message in
+ * ntcpy_errmsg(). Reading goes on with the other sources after an error. */
+int ntcpy_source_error(ntcpy *p);
 const char *ntcpy_errmsg(ntcpy *p);
 
-/* The collected flows as a JSON array, and how many; ntcpy_batch_clear() forgets them. */
-const char *ntcpy_batch(ntcpy *p, size_t *len, size_t *count);
-void ntcpy_batch_clear(ntcpy *p);
+/* Iteration: the flows that end, a batch (of at most `batch` flows, except that one packet or
+ * tick may end more) at a time, then the flows still open at the end of the input.
+ *
+ * With readahead, when no Python callback but the log's is set, the engine runs on a thread of
+ * the helper, which prepares up to two batches ahead while Python decodes the one it has: the
+ * sources are read up to that far ahead of the flows handed out. Without (or with callbacks),
+ * each call runs one slice of max_ms on the caller's thread, callbacks included.
+ *
+ * Returns 1 with a batch at *data (*len bytes, *count flows; valid until the next call), 0 when
+ * no flow ended within about max_ms (call again: Python runs its signal handlers between calls),
+ * 2 at the end of the input (every flow handed out; opening a source starts again), NTC_ENOMEM
+ * when a batch was lost for want of memory. */
+int ntcpy_next(ntcpy *p, int readahead, unsigned max_ms, size_t batch, const char **data,
+               size_t *len, size_t *count);
+/* Make the read-ahead thread idle, so that the engine may be used on the caller's thread. Every
+ * entry point here that touches the engine does it itself, ntcpy_engine() included. */
+void ntcpy_pause(ntcpy *p);
 
 /* JSON of what the engine holds now: what = 0 active flows (array), 1 hosts (array), 2
  * applications (array; arg 1: categories), 3 interface counters (object). NULL with *rc set on

@@ -8,7 +8,9 @@
  * interned string per batch. The package checks at import that marshal.loads() of this output
  * equals json.loads() of the input, and uses json otherwise.
  */
+#include <math.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,6 +34,7 @@ typedef struct menc {
     mkey keys[KEY_SLOTS];
     int nkeys;
     uint32_t nrefs;
+    int plain_keys; /* keys as plain strings, without references (a value inside a record) */
     int bad;
 } menc;
 
@@ -188,6 +191,10 @@ static void enc_key(menc *m)
         return;
     }
     size_t len = (size_t)(p - b);
+    if (m->plain_keys) {
+        enc_string(m);
+        return;
+    }
     /* Hash of the length and the first and last bytes; memcmp settles collisions. */
     uint64_t w0 = 0, w1 = 0;
     memcpy(&w0, b, len < 8 ? len : 8);
@@ -400,7 +407,8 @@ static void enc_value(menc *m, int depth)
         m->bad = 1;
 }
 
-int ntcpy_marshal(const char *json, size_t n, ntcb_buf *out)
+/* Append the marshal form of one JSON value to out. */
+static int marshal_append(const char *json, size_t n, ntcb_buf *out, int plain_keys)
 {
     menc *m = calloc(1, sizeof(*m));
     if (!m)
@@ -408,7 +416,7 @@ int ntcpy_marshal(const char *json, size_t n, ntcb_buf *out)
     m->s = json;
     m->n = n;
     m->out = out;
-    ntcb_buf_clear(out);
+    m->plain_keys = plain_keys;
     /* Worst case: every JSON value of 2 bytes ("0,") becomes 5 (an int), a 1-byte escape-free
      * ASCII string value ("\"a\",") 3, a key first seen 3 + its length: 3 bytes per input byte,
      * plus the outermost list header, cover every case. */
@@ -420,4 +428,270 @@ int ntcpy_marshal(const char *json, size_t n, ntcb_buf *out)
     int rc = m->bad || m->i != m->n ? -1 : 0;
     free(m);
     return rc;
+}
+
+int ntcpy_marshal(const char *json, size_t n, ntcb_buf *out)
+{
+    ntcb_buf_clear(out);
+    return marshal_append(json, n, out, 0);
+}
+
+/* ---- records straight to marshal ---- */
+
+/* Appending writers for the record encoder: each reserves its room. */
+static int rput(ntcpy_mbatch *b, const void *p, size_t n)
+{
+    return ntcb_buf_put(&b->out, p, n);
+}
+
+static int rput_i32(ntcpy_mbatch *b, uint32_t u)
+{
+    unsigned char c[4] = {(unsigned char)u, (unsigned char)(u >> 8), (unsigned char)(u >> 16),
+                          (unsigned char)(u >> 24)};
+    return rput(b, c, 4);
+}
+
+static int rput_tag_i32(ntcpy_mbatch *b, int tag, uint32_t u)
+{
+    unsigned char c[5] = {(unsigned char)tag, (unsigned char)u, (unsigned char)(u >> 8),
+                          (unsigned char)(u >> 16), (unsigned char)(u >> 24)};
+    return rput(b, c, 5);
+}
+
+static int rput_uint(ntcpy_mbatch *b, uint64_t v)
+{
+    if (v <= INT32_MAX)
+        return rput_tag_i32(b, 'i', (uint32_t)v);
+    /* TYPE_LONG: the number of 15-bit digits, then the digits, least significant first. */
+    unsigned char d[1 + 4 + 2 * 5];
+    int nd = 0;
+    while (v) {
+        unsigned dg = (unsigned)(v & 0x7FFF);
+        d[5 + 2 * nd] = (unsigned char)dg;
+        d[5 + 2 * nd + 1] = (unsigned char)(dg >> 8);
+        nd++;
+        v >>= 15;
+    }
+    d[0] = 'l';
+    d[1] = (unsigned char)nd;
+    d[2] = d[3] = d[4] = 0;
+    return rput(b, d, (size_t)(5 + 2 * nd));
+}
+
+static int rput_double(ntcpy_mbatch *b, double d)
+{
+    unsigned char c[9];
+    c[0] = 'g'; /* TYPE_BINARY_FLOAT, little-endian */
+    memcpy(c + 1, &d, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    for (int k = 0; k < 4; k++) {
+        unsigned char t = c[1 + k];
+        c[1 + k] = c[8 - k];
+        c[8 - k] = t;
+    }
+#endif
+    return rput(b, c, 9);
+}
+
+/* What json.loads() gives for the library's text of v with `dec` decimals (printf "%.*f"): the
+ * double nearest that decimal number. */
+static double rounded_as_printed(double v, unsigned dec)
+{
+    static const double p10[] = {1, 10, 100, 1000, 10000, 100000, 1000000};
+    if (dec < sizeof(p10) / sizeof(p10[0]) && v >= 0 && !signbit(v)) {
+        /* As the library's formatter: when v * 10^dec is well inside 2^40 and not near a half,
+         * the printed digits are the nearest integer n, and n / 10^dec (both exact doubles,
+         * one correctly rounded division) is the double nearest n * 10^-dec, as strtod gives. */
+        double t = v * p10[dec], r = nearbyint(t);
+        if (t < 1099511627776.0 && fabs(t - r) < 0.49)
+            return r / p10[dec];
+    }
+    char tmp[400];
+    snprintf(tmp, sizeof(tmp), "%.*f", (int)dec, v);
+    return strtod(tmp, NULL);
+}
+
+/* Length of the valid UTF-8 sequence at p (n bytes left), 0 when invalid: the rules of the
+ * library's JSON writer (no overlong forms, surrogates, or code points above U+10FFFF). */
+static size_t utf8_seq(const unsigned char *p, size_t n)
+{
+    unsigned c = p[0];
+    if (c < 0x80)
+        return 1;
+#define CONT(x) (((x) & 0xC0) == 0x80)
+    if (c >= 0xC2 && c <= 0xDF)
+        return n >= 2 && CONT(p[1]) ? 2 : 0;
+    if (c >= 0xE0 && c <= 0xEF) {
+        if (n < 3 || !CONT(p[1]) || !CONT(p[2]) || (c == 0xE0 && p[1] < 0xA0) ||
+            (c == 0xED && p[1] > 0x9F))
+            return 0;
+        return 3;
+    }
+    if (c >= 0xF0 && c <= 0xF4) {
+        if (n < 4 || !CONT(p[1]) || !CONT(p[2]) || !CONT(p[3]) || (c == 0xF0 && p[1] < 0x90) ||
+            (c == 0xF4 && p[1] > 0x8F))
+            return 0;
+        return 4;
+    }
+#undef CONT
+    return 0;
+}
+
+/* Text from a record as json.loads() returns it from the library's JSON: bytes outside valid
+ * UTF-8 sequences become U+FFFD. */
+static int rput_text(ntcpy_mbatch *b, const char *s)
+{
+    size_t n = strlen(s);
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0;
+    int ascii = 1;
+    for (; i < n; i++)
+        if (p[i] >= 0x80) {
+            ascii = 0;
+            break;
+        }
+    if (ascii) {
+        if (n < 256) {
+            unsigned char h[2] = {'z', (unsigned char)n};
+            return rput(b, h, 2) || rput(b, s, n);
+        }
+        return rput_tag_i32(b, 'a', (uint32_t)n) || rput(b, s, n);
+    }
+    if (rput_tag_i32(b, 'u', 0))
+        return -1;
+    size_t len_at = b->out.len - 4, data_at = b->out.len;
+    size_t run = 0;
+    for (i = 0; i < n;) {
+        size_t l = utf8_seq(p + i, n - i);
+        if (l) {
+            i += l;
+            run += l;
+            continue;
+        }
+        if ((run && rput(b, p + i - run, run)) || rput(b, "\xef\xbf\xbd", 3))
+            return -1;
+        run = 0;
+        i++;
+    }
+    if (run && rput(b, p + n - run, run))
+        return -1;
+    uint32_t u = (uint32_t)(b->out.len - data_at);
+    unsigned char c[4] = {(unsigned char)u, (unsigned char)(u >> 8), (unsigned char)(u >> 16),
+                          (unsigned char)(u >> 24)};
+    memcpy(b->out.p + len_at, c, 4);
+    return 0;
+}
+
+void ntcpy_mbatch_init(ntcpy_mbatch *b)
+{
+    memset(b, 0, sizeof(*b));
+}
+
+void ntcpy_mbatch_free(ntcpy_mbatch *b)
+{
+    ntcb_buf_free(&b->out);
+    memset(b, 0, sizeof(*b));
+}
+
+void ntcpy_mbatch_clear(ntcpy_mbatch *b)
+{
+    ntcb_buf_clear(&b->out);
+    b->count = 0;
+    b->nrefs = 0;
+    b->oom = 0;
+    memset(b->key_ref, 0, sizeof(b->key_ref));
+}
+
+/* A field's name: an interned string with a reference the first time in the batch, then the
+ * reference. */
+static int rput_key(ntcpy_mbatch *b, int kind, size_t i, const char *name)
+{
+    uint32_t *ref = &b->key_ref[kind][i];
+    if (*ref)
+        return rput_tag_i32(b, 'r', *ref - 1);
+    size_t n = strlen(name);
+    if (n >= 256)
+        return -1;
+    unsigned char h[2] = {'Z' | FLAG_REF, (unsigned char)n};
+    *ref = ++b->nrefs;
+    return rput(b, h, 2) || rput(b, name, n);
+}
+
+static int put_record(ntcpy_mbatch *b, const ntc_record *r)
+{
+    int kind = ntc_record_get_kind(r);
+    if (kind <= 0 || kind >= NTCPY_KINDS)
+        return -1;
+    size_t nf = ntc_field_count(kind);
+    if (nf > NTCPY_FIELDS_MAX)
+        nf = NTCPY_FIELDS_MAX;
+    if (rput(b, "{", 1))
+        return -1;
+    for (size_t i = 0; i < nf; i++) {
+        if (!ntc_record_has(r, i))
+            continue;
+        const ntc_field *f = ntc_field_at(kind, i);
+        if (rput_key(b, kind, i, f->name))
+            return -1;
+        int rc = 0;
+        switch (f->type) {
+        case NTC_FIELD_UINT:
+        case NTC_FIELD_TIME: {
+            uint64_t v = 0;
+            ntc_record_get_uint(r, i, &v);
+            rc = rput_uint(b, v);
+            break;
+        }
+        case NTC_FIELD_FLOAT: {
+            double v = 0;
+            ntc_record_get_double(r, i, &v);
+            rc = rput_double(b, rounded_as_printed(v, f->decimals));
+            break;
+        }
+        case NTC_FIELD_JSON: {
+            const char *t = ntc_record_get_string(r, i);
+            rc = marshal_append(t, strlen(t), &b->out, 1);
+            break;
+        }
+        default:
+            rc = rput_text(b, ntc_record_get_string(r, i));
+            break;
+        }
+        if (rc)
+            return -1;
+    }
+    return rput(b, "0", 1); /* TYPE_NULL ends a dict */
+}
+
+int ntcpy_mbatch_add(ntcpy_mbatch *b, const ntc_record *r)
+{
+    if (b->oom)
+        return -1;
+    size_t mark = b->out.len;
+    if (b->count == 0 && (rput(b, "[", 1) || rput_i32(b, 0)))
+        goto fail;
+    if (put_record(b, r))
+        goto fail;
+    b->count++;
+    /* The list's length, kept current. */
+    uint32_t u = (uint32_t)b->count;
+    unsigned char c[4] = {(unsigned char)u, (unsigned char)(u >> 8), (unsigned char)(u >> 16),
+                          (unsigned char)(u >> 24)};
+    memcpy(b->out.p + 1, c, 4);
+    return 0;
+fail:
+    b->out.len = mark;
+    b->oom = 1;
+    return -1;
+}
+
+const char *ntcpy_mbatch_data(ntcpy_mbatch *b, size_t *len)
+{
+    static const char empty[] = {'[', 0, 0, 0, 0};
+    if (b->count == 0) {
+        *len = sizeof(empty);
+        return empty;
+    }
+    *len = b->out.len;
+    return b->out.p;
 }
