@@ -120,7 +120,9 @@ typedef struct ntc_alert_info {
     int entity;              /**< ntc_alert_entity */
     int state;               /**< ntc_alert_state */
     uint64_t time_us;        /**< when it engaged, was released or happened (packet time) */
-    uint64_t engaged_us;     /**< when the episode engaged (== time_us unless released) */
+    uint64_t engaged_us;     /**< when the episode engaged (== time_us unless released; a
+                                  release is never dated before it, even when packet time went
+                                  back) */
     uint32_t suppressed;     /**< equal alerts not delivered (rate limit) since the last one */
     uint32_t rule_line;      /**< threshold and blacklist alerts: line of the rule, else 0 */
 } ntc_alert_info;

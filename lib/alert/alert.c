@@ -413,6 +413,10 @@ ntc_alert *ntc__alert_release_begin(ntc__alerts *a, uint64_t key, uint64_t time_
         return NULL;
     }
     const ntc_alert *e = g->al;
+    /* A clock that restarted (a new capture whose times are earlier) ends what was engaged at
+     * its new time: the release is dated no earlier than the engagement. */
+    if (time_us < e->time_us)
+        time_us = e->time_us;
     ntc_alert *b = ntc__ab_begin(a, e->type, e->severity, e->entity, NTC_ALERT_RELEASED, time_us);
     b->engaged_us = e->time_us;
     b->rule_line = e->rule_line;

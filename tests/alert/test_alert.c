@@ -304,6 +304,33 @@ static void syn_flood(void **state)
     arec_free(r);
 }
 
+/* The clock restarting (a packet more than engine.clock_resync behind it: a new capture of an
+ * earlier time) ends what was engaged, but the release is never dated before the engagement
+ * (found by fuzz_pcap_file: a release at 67 s of an alert engaged at 1700000004 s). */
+static void release_not_before_engagement(void **state)
+{
+    (void)state;
+    arec *r = arec_new();
+    ntc_engine *e = a_engine(r, NULL);
+    for (int i = 0; i < 60; i++)
+        syn(e, B + 100 * MS + (uint64_t)i * 40 * MS, "10.0.0.1", (uint16_t)(40000 + i), "10.0.0.2", 80);
+    syn(e, B + 3 * SEC + 500 * MS, "10.0.0.1", 41000, "10.0.0.2", 80);
+    expect_count(r, 2);
+    syn(e, 67 * SEC, "10.0.0.1", 41001, "10.0.0.2", 80); /* the clock restarts at 67 s */
+    tick_at(e, 80 * SEC);
+    expect_count(r, 4);
+    for (int i = 0; i < r->n; i++) {
+        ntc_alert_info in = info_of(r->al[i]);
+        if (in.engaged_us > in.time_us) {
+            dump(r);
+            fail_msg("alert #%d released before it engaged", i);
+        }
+    }
+    assert_int_equal(astats(e).engaged, 0);
+    ntc_engine_free(e);
+    arec_free(r);
+}
+
 /* A flood in a window followed by nothing at all: released at the end of the next window, whose
  * count is 0, even though no packet came then (the clock jumps). An ICMP echo flood the same way;
  * the echo replies make nobody a flooder. */
@@ -1365,6 +1392,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(syn_flood),
+        cmocka_unit_test(release_not_before_engagement),
         cmocka_unit_test(icmp_flood_and_gap),
         cmocka_unit_test(bounded_state),
         cmocka_unit_test(port_scan),
