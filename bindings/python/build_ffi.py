@@ -79,6 +79,7 @@ const char *ntcpy_errmsg(ntcpy *p);
 int ntcpy_next(ntcpy *p, int readahead, unsigned max_ms, size_t batch, const char **data,
                size_t *len, size_t *count);
 void ntcpy_pause(ntcpy *p);
+void ntcpy_after_fork_child(ntcpy *p);
 const char *ntcpy_json(ntcpy *p, int what, int arg, size_t *len, int *rc);
 const char *ntcpy_to_marshal(ntcpy *p, const char *json, size_t n, size_t *outlen);
 #define NTCPY_CB_FLOW ...

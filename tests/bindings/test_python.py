@@ -481,6 +481,49 @@ def test_source_error_after_the_flows_with_read_ahead(tmp_path, many_flows_pcap)
     assert got == expected and len(got) > 5000
 
 
+def test_exit_during_read_ahead_with_a_log_message(tmp_path):
+    """A script that leaves a loop suspended and exits while the read-ahead thread reads on and
+    the library logs (a capture cut short): the interpreter exits, it does not hang. (The
+    read-ahead thread never calls Python; its log lines wait for the caller's thread.)"""
+    path = tmp_path / "cut-late.pcap"
+    pkts = [(T0 * 1000000 + i, udp_packet([10, 0, (i >> 8) & 255, i & 255], [10, 0, 0, 2], 1024, 53))
+            for i in range(3000)]
+    pkts += [((T0 + 200) * 1000000 + 10 * j, udp_packet([10, 9, 9, 9], [10, 0, 0, 2], 7, 9))
+             for j in range(300000)]
+    write_pcap(path, pkts)
+    with open(path, "ab") as f:
+        f.write(struct.pack("<IIII", T0 + 300, 0, 60, 60) + b"\0" * 10)  # a record cut short
+    script = ("import ntopcore\n"
+              "it = iter(ntopcore.Engine(%r))\n"
+              "next(it)\n" % str(path))
+    for _ in range(3):
+        p = subprocess.run(["/usr/bin/python3", "-c", script], timeout=60, capture_output=True,
+                           env=dict(os.environ))
+        assert p.returncode == 0, p.stderr.decode()[-500:]
+
+
+def test_fork_during_iteration_child_goes_on(many_flows_pcap):
+    """os.fork() with a loop suspended: the read-ahead thread is paused before the fork, and the
+    child, which has no such thread, starts its own and gets flows (a child reading a file
+    the parent has open shares its offset: the parent does not read on here)."""
+    e = ntopcore.Engine(str(many_flows_pcap), dpi_enable=False)
+    it = iter(e)
+    first = next(it)
+    assert first.IPV4_SRC_ADDR
+    pid = os.fork()
+    if pid == 0:
+        import signal
+        signal.alarm(20)
+        try:
+            n = sum(1 for _ in it)
+            os._exit(0 if n > 0 else 3)
+        except BaseException:
+            os._exit(4)
+    _, status = os.waitpid(pid, 0)
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, status
+    e.close()
+
+
 def test_close_during_iteration_is_an_error_not_a_crash(ticking_pcap):
     e = ntopcore.Engine(ticking_pcap)
     it = iter(e)

@@ -15,6 +15,7 @@ import json
 import logging
 import marshal
 import os
+import weakref
 
 from ntopcore._ntopcore import ffi, lib
 
@@ -183,6 +184,26 @@ def _ntcpy_on_log(handle, level, msg):
     _log.log(_LOG_LEVELS.get(level, logging.DEBUG), "%s", _text(msg))
 
 
+# Engines alive, for the fork hooks: their read-ahead threads are paused before os.fork() (so the
+# child inherits consistent engines) and forgotten in the child (threads do not survive a fork).
+_engines = weakref.WeakSet()
+
+
+def _before_fork():
+    for e in list(_engines):
+        if e._p is not None:
+            lib.ntcpy_pause(e._p)
+
+
+def _after_fork_in_child():
+    for e in list(_engines):
+        if e._p is not None:
+            lib.ntcpy_after_fork_child(e._p)
+
+
+os.register_at_fork(before=_before_fork, after_in_child=_after_fork_in_child)
+
+
 class Engine:
     """One libntopcore engine: sources, flow and host tables, DPI.
 
@@ -206,7 +227,8 @@ class Engine:
     Iterating the engine reads the sources and yields each flow as it ends, then the flows still
     open at the end of the input (flushed), as ntop-export prints them; memory stays bounded
     whatever the number of flows. The library logs to the logging module ("ntopcore").
-    Use from one thread at a time; stop() may be called from any thread or a signal handler.
+    Use from one thread at a time (close() included: closing an engine that another thread is
+    using is not supported); stop() may be called from any thread or a signal handler.
     """
 
     def __init__(self, source=None, bpf=None, local_networks=None, *, max_packets=0, config=None,
@@ -253,6 +275,7 @@ class Engine:
             _check_marshal(p)
         lib.ntcpy_set_format(p, int(_use_marshal))
         lib.ntcpy_set_max_packets(p, self.max_packets)
+        _engines.add(self)
         self._cb_flags = lib.NTCPY_CB_LOG
         lib.ntcpy_set_callbacks(p, self._cb_flags)
         self.on_flow_end = on_flow_end
@@ -410,8 +433,9 @@ class Engine:
         Without callbacks (but logging), the engine reads ahead on a thread of its own while
         Python handles the flows it has: up to two batches of flows (2048 each) ahead, so
         stats() and the other views, called during the loop, may count packets whose flows
-        have not been yielded yet (they pause the read-ahead while they look). With callbacks,
-        it runs on the caller's thread."""
+        have not been yielded yet (they pause the read-ahead while they look). Flows read ahead
+        but not yielded when a loop is left stay for the next loop: run(), flush() and
+        on_flow_end do not see them. With callbacks, the engine runs on the caller's thread."""
         self._check()
         p = self._p
         data = ffi.new("const char **")

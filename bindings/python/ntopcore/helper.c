@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,12 @@
 enum { SLOT_FREE, SLOT_FILLING, SLOT_READY, SLOT_HELD };
 #define NTCPY_SLOTS 4 /* one being filled, two ready, one held by Python */
 #define READY_MAX 2
+#define LOGQ_MAX 64   /* log lines of the read-ahead thread waiting for the caller's thread */
+
+typedef struct ntcpy_logline {
+    int level;
+    char msg[512];
+} ntcpy_logline;
 
 typedef struct ntcpy_slot {
     ntcb_buf data;
@@ -57,6 +64,12 @@ struct ntcpy {
     int busy;            /* the thread is running the engine */
     int quit;
     int at_end;          /* every flow of the input is in a batch (written under mu) */
+    /* The read-ahead thread never calls Python (it could be stopped for good inside, at
+     * interpreter exit): its log lines wait here, under mu, for the caller's thread. */
+    atomic_int in_thread; /* the read-ahead thread is running the engine */
+    ntcpy_logline logq[LOGQ_MAX];
+    int nlog;
+    uint64_t log_dropped;
 };
 
 static void c_flow_end(void *u, const ntc_flow *f, ntc_flow_end_reason why)
@@ -114,8 +127,62 @@ static void c_tick(void *u, ntc_tick t, uint64_t now_us)
 static void c_log(void *u, ntc_log_level lvl, const char *msg)
 {
     ntcpy *p = u;
-    if (p->flags & NTCPY_CB_LOG)
+    if (!(p->flags & NTCPY_CB_LOG))
+        return;
+    if (!atomic_load(&p->in_thread)) {
         _ntcpy_on_log(p->handle, (int)lvl, msg);
+        return;
+    }
+    pthread_mutex_lock(&p->mu);
+    if (p->nlog < LOGQ_MAX) {
+        ntcpy_logline *l = &p->logq[p->nlog++];
+        l->level = (int)lvl;
+        snprintf(l->msg, sizeof(l->msg), "%s", msg);
+    } else {
+        p->log_dropped++;
+    }
+    pthread_mutex_unlock(&p->mu);
+}
+
+/* On the caller's thread, without mu: hand the read-ahead thread's log lines to Python. */
+static void deliver_logs(ntcpy *p)
+{
+    ntcpy_logline lines[LOGQ_MAX];
+    pthread_mutex_lock(&p->mu);
+    int n = p->nlog;
+    uint64_t dropped = p->log_dropped;
+    memcpy(lines, p->logq, (size_t)n * sizeof(lines[0]));
+    p->nlog = 0;
+    p->log_dropped = 0;
+    pthread_mutex_unlock(&p->mu);
+    if (!(p->flags & NTCPY_CB_LOG))
+        return;
+    for (int i = 0; i < n; i++)
+        _ntcpy_on_log(p->handle, lines[i].level, lines[i].msg);
+    if (dropped) {
+        char m[96];
+        snprintf(m, sizeof(m), "%llu more log messages of the read-ahead dropped",
+                 (unsigned long long)dropped);
+        _ntcpy_on_log(p->handle, NTC_LOG_WARNING, m);
+    }
+}
+
+/* The mutex and the condition (waits on the monotonic clock). 0, or -1. */
+static int init_sync(ntcpy *p)
+{
+    pthread_condattr_t ca;
+    if (pthread_condattr_init(&ca))
+        return -1;
+    int rc = pthread_condattr_setclock(&ca, CLOCK_MONOTONIC) || pthread_cond_init(&p->cv, &ca);
+    pthread_condattr_destroy(&ca);
+    if (rc)
+        return -1;
+    if (pthread_mutex_init(&p->mu, NULL)) {
+        pthread_cond_destroy(&p->cv);
+        return -1;
+    }
+    atomic_init(&p->in_thread, 0);
+    return 0;
 }
 
 ntcpy *ntcpy_new(const ntc_config *cfg, void *handle, char *err, size_t errlen)
@@ -134,7 +201,7 @@ ntcpy *ntcpy_new(const ntc_config *cfg, void *handle, char *err, size_t errlen)
         free(p);
         return NULL;
     }
-    if (pthread_mutex_init(&p->mu, NULL) || pthread_cond_init(&p->cv, NULL)) {
+    if (init_sync(p)) {
         snprintf(err, errlen, "cannot create a mutex");
         ntc_engine_free(eng);
         free(p);
@@ -270,7 +337,9 @@ static void *readahead_main(void *arg)
         p->busy = 1;
         p->slots[s].state = SLOT_FILLING;
         pthread_mutex_unlock(&p->mu);
+        atomic_store(&p->in_thread, 1);
         int end = produce(p, &p->slots[s], 200);
+        atomic_store(&p->in_thread, 0);
         pthread_mutex_lock(&p->mu);
         slot_done(p, s, end);
         pthread_cond_broadcast(&p->cv);
@@ -281,20 +350,38 @@ static void *readahead_main(void *arg)
     return NULL;
 }
 
-void ntcpy_pause(ntcpy *p)
+static void pause_thread(ntcpy *p)
 {
-    /* Not from the thread itself (a log handler calling back into the engine). */
-    if (!p->th_up || pthread_equal(pthread_self(), p->th))
+    if (!p->th_up)
         return;
     pthread_mutex_lock(&p->mu);
     p->run_req = 0;
-    /* A file's step ends within a batch of flows; a quiet live interface's would take its whole
-     * slice, so it is cut short. */
-    if (p->busy && p->run.live)
+    /* The step is cut short: a quiet live interface's would take its whole slice, a paced
+     * replay's (capture.replay_speed) its 512 packets in real time. A stop left over when the
+     * step had just ended makes the next slice return at once, without packets. */
+    if (p->busy)
         ntcb_stop(&p->run);
     while (p->busy)
         pthread_cond_wait(&p->cv, &p->mu);
     pthread_mutex_unlock(&p->mu);
+}
+
+void ntcpy_pause(ntcpy *p)
+{
+    pause_thread(p);
+    deliver_logs(p);
+}
+
+void ntcpy_after_fork_child(ntcpy *p)
+{
+    /* The thread does not exist in the child; it was idle at the fork (the package pauses every
+     * engine before), so the engine and the slots are consistent. */
+    p->th_up = 0;
+    p->busy = 0;
+    p->run_req = 0;
+    p->quit = 0;
+    atomic_store(&p->in_thread, 0);
+    init_sync(p);
 }
 
 static void stop_thread(ntcpy *p)
@@ -361,7 +448,7 @@ int ntcpy_next(ntcpy *p, int readahead, unsigned max_ms, size_t batch, const cha
     if (p->flags & ~NTCPY_CB_LOG)
         readahead = 0;
     if (!readahead)
-        ntcpy_pause(p);
+        ntcpy_pause(p); /* and the read-ahead's log lines, before this call's own */
     pthread_mutex_lock(&p->mu);
     release_held(p);
     if (batch && batch != p->batch && !p->busy) {
@@ -397,7 +484,7 @@ int ntcpy_next(ntcpy *p, int readahead, unsigned max_ms, size_t batch, const cha
         p->run_req = 1;
         pthread_cond_broadcast(&p->cv);
         struct timespec deadline;
-        clock_gettime(CLOCK_REALTIME, &deadline);
+        clock_gettime(CLOCK_MONOTONIC, &deadline);
         add_ms(&deadline, max_ms ? max_ms : 200);
         while (!p->rcount && !(p->at_end && !p->busy)) {
             if (pthread_cond_timedwait(&p->cv, &p->mu, &deadline) == ETIMEDOUT)
@@ -409,6 +496,7 @@ int ntcpy_next(ntcpy *p, int readahead, unsigned max_ms, size_t batch, const cha
             rc = 2;
     }
     pthread_mutex_unlock(&p->mu);
+    deliver_logs(p);
     return rc;
 }
 

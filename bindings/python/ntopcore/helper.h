@@ -62,7 +62,9 @@ const char *ntcpy_errmsg(ntcpy *p);
  *
  * With readahead, when no Python callback but the log's is set, the engine runs on a thread of
  * the helper, which prepares up to two batches ahead while Python decodes the one it has: the
- * sources are read up to that far ahead of the flows handed out. Without (or with callbacks),
+ * sources are read up to that far ahead of the flows handed out. That thread never calls
+ * Python: its log lines are handed over by ntcpy_next() and ntcpy_pause() on the caller's
+ * thread. Without (or with callbacks),
  * each call runs one slice of max_ms on the caller's thread, callbacks included.
  *
  * Returns 1 with a batch at *data (*len bytes, *count flows; valid until the next call), 0 when
@@ -74,6 +76,9 @@ int ntcpy_next(ntcpy *p, int readahead, unsigned max_ms, size_t batch, const cha
 /* Make the read-ahead thread idle, so that the engine may be used on the caller's thread. Every
  * entry point here that touches the engine does it itself, ntcpy_engine() included. */
 void ntcpy_pause(ntcpy *p);
+/* In a child process after fork(), with the read-ahead thread paused before it (the package's
+ * os.register_at_fork hooks): the thread is gone; the next iteration starts a new one. */
+void ntcpy_after_fork_child(ntcpy *p);
 
 /* JSON of what the engine holds now: what = 0 active flows (array), 1 hosts (array), 2
  * applications (array; arg 1: categories), 3 interface counters (object). NULL with *rc set on

@@ -31,7 +31,7 @@ typedef struct menc {
     const char *s;
     size_t n, i;
     ntcb_buf *out;
-    mkey keys[KEY_SLOTS];
+    mkey *keys;     /* KEY_SLOTS entries (NULL with plain_keys) */
     int nkeys;
     uint32_t nrefs;
     int plain_keys; /* keys as plain strings, without references (a value inside a record) */
@@ -410,8 +410,8 @@ static void enc_value(menc *m, int depth)
 /* Append the marshal form of one JSON value to out. */
 static int marshal_append(const char *json, size_t n, ntcb_buf *out, int plain_keys)
 {
-    menc *m = calloc(1, sizeof(*m));
-    if (!m)
+    menc mm = {0}, *m = &mm;
+    if (!plain_keys && !(m->keys = calloc(KEY_SLOTS, sizeof(*m->keys))))
         return -1;
     m->s = json;
     m->n = n;
@@ -426,7 +426,7 @@ static int marshal_append(const char *json, size_t n, ntcb_buf *out, int plain_k
         enc_value(m, 0);
     skip_ws(m);
     int rc = m->bad || m->i != m->n ? -1 : 0;
-    free(m);
+    free(m->keys);
     return rc;
 }
 
