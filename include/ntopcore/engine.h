@@ -216,6 +216,13 @@ int ntc_engine_foreach_app(ntc_engine *eng, int categories,
  * unknown. Custom names never change after ntc_engine_new(), so any thread may call this. */
 const char *ntc_engine_app_name(const ntc_engine *eng, uint16_t id);
 
+/** nDPI's default category (an id for ntc_l7_category_name()) and breed (for
+ * ntc_l7_breed_name()) of an application id, built-in or custom: what a flow classified as it
+ * carries unless a host-based category overrides it. 0, NTC_ENOKEY for an id nDPI does not
+ * know, NTC_ENOTSUP with DPI off, NTC_EINVAL. Read-only, like ntc_engine_app_name(): any
+ * thread. */
+int ntc_engine_app_info(const ntc_engine *eng, uint16_t id, uint16_t *category, int *breed);
+
 /** Opaque snapshot: an immutable copy of an engine's state at one tick. */
 typedef struct ntc_snapshot ntc_snapshot;
 

@@ -213,3 +213,18 @@ NTC_EXPORT const char *ntc_engine_app_name(const ntc_engine *e, uint16_t id)
         return ntc__l7_app_names[id];
     return e ? ntc__dpi_app_name(e->dpi, id) : NULL;
 }
+
+NTC_EXPORT int ntc_engine_app_info(const ntc_engine *e, uint16_t id, uint16_t *category,
+                                   int *breed)
+{
+    if (!e || !category || !breed)
+        return NTC_EINVAL;
+    if (!e->dpi)
+        return NTC_ENOTSUP;
+    int b = ntc__dpi_app_breed(e->dpi, id);
+    if (b < 0)
+        return NTC_ENOKEY;
+    *breed = b;
+    *category = ntc__dpi_app_category(e->dpi, id);
+    return 0;
+}

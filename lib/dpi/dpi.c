@@ -265,6 +265,16 @@ uint16_t ntc__dpi_app_category(const ntc__dpi *d, uint16_t id)
     return 0;
 }
 
+int ntc__dpi_app_breed(const ntc__dpi *d, uint16_t id)
+{
+    if (!d || id == 0)
+        return -1;
+    for (uint32_t i = 0; i < d->app_map_len; i++)
+        if (d->app_map[i] == id)
+            return (int)ndpi_get_proto_breed(d->ndpi, (u_int16_t)i);
+    return -1;
+}
+
 size_t ntc__dpi_state_bytes(void)
 {
     return sizeof(struct ntc__dpi_flow);

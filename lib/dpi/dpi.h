@@ -78,6 +78,8 @@ uint16_t ntc__dpi_risk_score(unsigned risk);
 /** Default category id of application `id` (custom protocols included); 0 when unknown or d is
  * NULL (DPI off). Linear in the number of protocols: for set-up, not per packet. */
 uint16_t ntc__dpi_app_category(const ntc__dpi *d, uint16_t id);
+/* nDPI's breed (ntc breed numbering) of one of our application ids, or -1 when unknown. */
+int ntc__dpi_app_breed(const ntc__dpi *d, uint16_t id);
 
 /** Number of application ids known to this classifier (frozen table + custom protocols). */
 uint16_t ntc__dpi_app_count(const ntc__dpi *d);

@@ -1397,8 +1397,24 @@ static void dpi_custom_protocols(void **state)
     assert_int_equal(find_app(got, p->l7.app)->flows, 1);
     free(got);
     assert_null(ntc_engine_app_name(e, (uint16_t)(NTC_L7_CUSTOM_BASE + 1000)));
+    /* Default category and breed of an id, whether or not a flow carries it now. */
+    uint16_t cat = 0;
+    int breed = -1;
+    assert_int_equal(ntc_engine_app_info(e, (uint16_t)ntc_l7_app_id("HTTP"), &cat, &breed), 0);
+    assert_string_equal(ntc_l7_category_name(cat), "Web");
+    assert_string_equal(ntc_l7_breed_name(breed), "Acceptable");
+    assert_int_equal(ntc_engine_app_info(e, (uint16_t)ntc_l7_app_id("SSH"), &cat, &breed), 0);
+    assert_string_equal(ntc_l7_category_name(cat), "RemoteAccess");
+    assert_int_equal(ntc_engine_app_info(e, p->l7.app, &cat, &breed), 0); /* a custom id */
+    assert_int_equal(ntc_engine_app_info(e, (uint16_t)(NTC_L7_CUSTOM_BASE + 1000), &cat, &breed),
+                     NTC_ENOKEY);
+    assert_int_equal(ntc_engine_app_info(e, 7, NULL, &breed), NTC_EINVAL);
     ntc_engine_free(e);
     rec_free(r);
+    e = engine(NULL, NULL, "dpi.enable", "false", NULL);
+    assert_int_equal(ntc_engine_app_info(e, (uint16_t)ntc_l7_app_id("HTTP"), &cat, &breed),
+                     NTC_ENOTSUP);
+    ntc_engine_free(e);
 
     /* A missing file: ntc_engine_new fails and says which key and which path. */
     char missing[160];

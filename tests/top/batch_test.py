@@ -117,6 +117,16 @@ byname = {a['L7_PROTO_NAME']: a for a in fr['APPS']}
 check(byname.get('HTTP', {}).get('L7_PROTO_CATEGORY') == 'Web', 'HTTP category Web')
 check(byname.get('HTTP', {}).get('FLOWS') == 3, 'HTTP: 3 flows')
 check(byname.get('ICMP', {}).get('BYTES') == 672, 'ICMP: 672 bytes')
+# With the default timeouts the SSH flow has ended by the last frame: the application row still
+# has nDPI's category and breed for it (ntc_engine_app_info), as every classified row does.
+r = run([top, '-b', '--json', '-n', '1', '-r', sample])
+for a in jsonl(r.stdout)[0]['APPS']:
+    if a['L7_PROTO_NAME'] != 'Unknown':
+        check(a.get('L7_PROTO_CATEGORY') and a.get('L7_PROTO_BREED'),
+              'app %s has a category and a breed: %s' % (a['L7_PROTO_NAME'], a))
+ssh = {a['L7_PROTO_NAME']: a for a in jsonl(r.stdout)[0]['APPS']}.get('SSH', {})
+check(ssh.get('L7_PROTO_CATEGORY') == 'RemoteAccess' and ssh.get('L7_PROTO_BREED') == 'Acceptable',
+      'SSH (its flow ended): RemoteAccess, Acceptable: %s' % ssh)
 check([a['BYTES'] for a in fr['APPS']] == sorted((a['BYTES'] for a in fr['APPS']), reverse=True),
       'apps sorted by bytes')
 

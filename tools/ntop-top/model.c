@@ -541,6 +541,16 @@ int model_update(model *m, ntc_snapshot *snap)
     for (size_t i = 0; i < m->napps; i++) {
         app_row *a = &m->apps[i];
         a->percent = m->app_total_bytes ? 100.0 * (double)a->bytes / (double)m->app_total_bytes : 0;
+        if (m->app_known && !m->app_known[a->id]) {
+            /* No flow of it in the table now (they all ended): nDPI's default for the id. */
+            uint16_t cat;
+            int breed;
+            if (ntc_engine_app_info(m->eng, a->id, &cat, &breed) == 0) {
+                m->app_known[a->id] = 1;
+                m->app_cat[a->id] = cat;
+                m->app_breed[a->id] = (uint8_t)breed;
+            }
+        }
         if (m->app_known && m->app_known[a->id]) {
             const char *c = ntc_l7_category_name(m->app_cat[a->id]);
             const char *b = ntc_l7_breed_name(m->app_breed[a->id]);

@@ -68,7 +68,7 @@ typedef struct hist_tab {
 } hist_tab;
 
 typedef struct model {
-    ntc_engine *eng;               /* only for ntc_engine_app_name() (any thread) */
+    ntc_engine *eng;               /* only for ntc_engine_app_name()/_app_info() (any thread) */
     ntc_snapshot *snap;            /* held */
     ntc_iface_stats st;
     uint64_t seq;                  /* snapshots seen */
