@@ -241,6 +241,14 @@ def read_pcap_sources(path):
     return out
 
 
+def script_file(tmp, name, text):
+    """Write a script into tmp as NAME.lua; its path."""
+    path = os.path.join(tmp, name + ".lua")
+    with open(path, "w") as f:
+        f.write(text)
+    return path
+
+
 def main():
     ntop_export, ntop_top = sys.argv[1], sys.argv[2]
     ntop_dump = sys.argv[3] if len(sys.argv) > 3 else None
@@ -251,9 +259,7 @@ def main():
         for name, text in [("counter", COUNTER), ("looper", LOOPER), ("hog", HOG),
                            ("sandbox", SANDBOX), ("allowed", ALLOWED), ("flood", FLOOD),
                            ("walk", WALK_IN_FLOW_END)]:
-            scripts[name] = os.path.join(tmp, name + ".lua")
-            with open(scripts[name], "w") as f:
-                f.write(text)
+            scripts[name] = script_file(tmp, name, text)
 
         # 1. Callback counts on packet time, with every misbehaving script in the same run.
         out = os.path.join(tmp, "flows.json")
@@ -344,9 +350,7 @@ def main():
         # 5. on_alert sees every alert ntop-export writes, with the same fields.
         scan = os.path.join(tmp, "scan.pcap")
         write_scan_pcap(scan)
-        alerts_lua = os.path.join(tmp, "alerts.lua")
-        with open(alerts_lua, "w") as f:
-            f.write(ALERTS)
+        alerts_lua = script_file(tmp, "alerts", ALERTS)
         aout = os.path.join(tmp, "alerts.json")
         rc, _, err = run([ntop_export, "-q", "-r", scan, "--what", "alerts", "-o", "jsonl:" + aout,
                           "--set", "alert.port_scan_threshold=5", "--script", alerts_lua])
@@ -358,9 +362,7 @@ def main():
               "on_alert saw the alerts ntop-export wrote: %s vs %s" % (seen, written))
 
         # 6. ntop.raise_alert: a "user" alert in the outputs (a bad severity is a Lua error).
-        raiser = os.path.join(tmp, "raiser.lua")
-        with open(raiser, "w") as f:
-            f.write(RAISER)
+        raiser = script_file(tmp, "raiser", RAISER)
         rc, _, err = run([ntop_export, "-q", "-r", scan, "--what", "alerts", "-o", "jsonl:" + aout,
                           "--script", raiser])
         written = [json.loads(line) for line in open(aout)]
@@ -375,9 +377,7 @@ def main():
         if ntop_dump:
             two = os.path.join(tmp, "two-hosts.pcap")
             write_two_hosts_pcap(two)
-            marker = os.path.join(tmp, "marker.lua")
-            with open(marker, "w") as f:
-                f.write(MARKER)
+            marker = script_file(tmp, "marker", MARKER)
             dumped = os.path.join(tmp, "dumped.pcap")
             rc, _, err = run([ntop_dump, "-v", "-r", two, "--under-attack", "--script", marker,
                               "-w", dumped])
