@@ -269,6 +269,14 @@ static int walk_app(void *u, const ntc_app_stats *st)
     return w->failed;
 }
 
+static int walk_alert(void *u, const ntc_alert *a)
+{
+    walk_ctx *w = u;
+    if (sep(w) || ntcb_alert_json(w->b, a))
+        w->failed = 1;
+    return w->failed;
+}
+
 static int close_array(walk_ctx *w, int rc)
 {
     if (rc)
@@ -292,6 +300,14 @@ int ntcb_hosts_json(ntcb_buf *b, ntc_engine *eng)
     if (ntcb_buf_put(b, "[", 1))
         return NTC_ENOMEM;
     return close_array(&w, ntc_engine_foreach_host(eng, walk_host, &w));
+}
+
+int ntcb_engaged_alerts_json(ntcb_buf *b, ntc_engine *eng)
+{
+    walk_ctx w = {b, eng, 0, 0, 0};
+    if (ntcb_buf_put(b, "[", 1))
+        return NTC_ENOMEM;
+    return close_array(&w, ntc_engine_foreach_engaged_alert(eng, walk_alert, &w));
 }
 
 int ntcb_apps_json(ntcb_buf *b, ntc_engine *eng, int categories)

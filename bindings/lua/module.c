@@ -538,6 +538,12 @@ static int w_apps(ntcb_buf *b, ntc_engine *eng, int arg)
     return ntcb_apps_json(b, eng, arg);
 }
 
+static int w_alerts(ntcb_buf *b, ntc_engine *eng, int arg)
+{
+    (void)arg;
+    return ntcb_engaged_alerts_json(b, eng);
+}
+
 static int walk_iter(lua_State *L, const char *what, walk_fn fn, int arg)
 {
     lengine *e = check_engine(L, 1);
@@ -566,6 +572,11 @@ static int l_hosts(lua_State *L)
 static int l_apps(lua_State *L)
 {
     return walk_iter(L, "apps", w_apps, lua_toboolean(L, 2));
+}
+
+static int l_alerts(lua_State *L)
+{
+    return walk_iter(L, "alerts", w_alerts, 0);
 }
 
 static int l_stats(lua_State *L)
@@ -695,6 +706,7 @@ static const luaL_Reg engine_methods[] = {
     {"active_flows", l_active_flows},
     {"hosts", l_hosts},
     {"apps", l_apps},
+    {"alerts", l_alerts},
     {"stats", l_stats},
     {"app_name", l_app_name},
     {"on_flow_end", l_on_flow_end},

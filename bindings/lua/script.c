@@ -210,6 +210,7 @@ static int walk(lua_State *L, const char *what, int kind)
     ntcb_buf_clear(b);
     int rc = kind == 0   ? ntcb_active_flows_json(b, s->host->eng)
              : kind == 1 ? ntcb_hosts_json(b, s->host->eng)
+             : kind == 3 ? ntcb_engaged_alerts_json(b, s->host->eng)
                          : ntcb_apps_json(b, s->host->eng, lua_toboolean(L, 1));
     if (rc == NTC_ESTATE)
         return luaL_error(L, "interface.%s() is available in on_second .. on_day only", what);
@@ -233,6 +234,11 @@ static int i_hosts(lua_State *L)
 static int i_apps(lua_State *L)
 {
     return walk(L, "apps", 2);
+}
+
+static int i_alerts(lua_State *L)
+{
+    return walk(L, "alerts", 3);
 }
 
 static int n_version(lua_State *L)
@@ -477,7 +483,7 @@ static int setup_state(lua_State *L)
     lua_setglobal(L, "print");
 
     static const luaL_Reg iface[] = {{"stats", i_stats}, {"flows", i_flows}, {"hosts", i_hosts},
-                                     {"apps", i_apps}, {NULL, NULL}};
+                                     {"apps", i_apps}, {"alerts", i_alerts}, {NULL, NULL}};
     static const luaL_Reg ntop[] = {{"version", n_version}, {"app_name", n_app_name},
                                     {"log", n_print}, {"raise_alert", n_raise_alert},
                                     {"dump_host", n_dump_host}, {NULL, NULL}};

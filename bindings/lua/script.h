@@ -13,6 +13,7 @@
  *   interface.flows(), .hosts()    iterators over the active flows / hosts (in on_second ..
  *                                  on_day only: the engine walks its tables there)
  *   interface.apps([categories])   iterator over the application (or category) table
+ *   interface.alerts()             iterator over the alerts engaged now (in on_second .. on_day)
  *   ntop.version(), ntop.app_name(id), ntop.log(...)
  *   ntop.raise_alert(severity, description [, entity [, entity_id]])   a "user" alert
  *   ntop.dump_host(address [, on])  mark a host (IPv4/IPv6 text) for the packet dump, or unmark

@@ -208,7 +208,8 @@ int ntc_engine_alert_raise(ntc_engine *eng, int severity, int entity, const char
                            const char *description);
 
 /** Call fn for every engaged alert (as delivered when it engaged; suppressed episodes are left
- * out), on the engine thread; fn returns 0 to go on. NTC_ESTATE from a callback. */
+ * out), on the engine thread; fn returns 0 to go on. Allowed in the tick callback, as
+ * ntc_engine_foreach_flow() is; NTC_ESTATE from the other callbacks. */
 int ntc_engine_foreach_engaged_alert(ntc_engine *eng,
                                      int (*fn)(void *user, const ntc_alert *alert), void *user);
 

@@ -693,7 +693,7 @@ NTC_EXPORT int ntc_engine_foreach_engaged_alert(ntc_engine *e,
                                                 int (*fn)(void *user, const ntc_alert *alert),
                                                 void *user)
 {
-    if (e && e->in_cb)
+    if (e && e->in_cb && !ntc__engine_walk_allowed(e))
         return NTC_ESTATE;
     if (!e || !fn)
         return NTC_EINVAL;

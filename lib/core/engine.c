@@ -825,15 +825,10 @@ NTC_EXPORT int ntc_engine_get_iface_stats(const ntc_engine *e, ntc_iface_stats *
 
 /* The tables may be walked from the tick callback itself (not from a walk, nor from the other
  * callbacks, which run while a flow or host is being removed). */
-static int walk_allowed(const ntc_engine *e)
-{
-    return e->in_tick && e->in_cb == e->in_tick;
-}
-
 NTC_EXPORT int ntc_engine_foreach_flow(ntc_engine *e, int (*fn)(void *user, const ntc_flow *flow),
                                        void *user)
 {
-    if (e && e->in_cb && !walk_allowed(e))
+    if (e && e->in_cb && !ntc__engine_walk_allowed(e))
         return NTC_ESTATE; /* called from one of this engine's callbacks */
     if (!e || !fn)
         return NTC_EINVAL;
@@ -856,7 +851,7 @@ out:
 NTC_EXPORT int ntc_engine_foreach_host(ntc_engine *e, int (*fn)(void *user, const ntc_host *host),
                                        void *user)
 {
-    if (e && e->in_cb && !walk_allowed(e))
+    if (e && e->in_cb && !ntc__engine_walk_allowed(e))
         return NTC_ESTATE; /* called from one of this engine's callbacks */
     if (!e || !fn)
         return NTC_EINVAL;

@@ -93,6 +93,13 @@ void ntc__l7_packet(ntc_engine *eng, struct ntc_flow *f, int dir, uint32_t bytes
 /** Account traffic of a classified flow in bulk (a collected record's counters). */
 void ntc__l7_add(ntc_engine *eng, struct ntc_flow *f, int dir, uint64_t pkts, uint64_t bytes);
 
+/** Inside a callback, the tables may be walked only from the tick callback (nothing else of the
+ * engine runs then: they are consistent). */
+static inline int ntc__engine_walk_allowed(const ntc_engine *e)
+{
+    return e->in_tick && e->in_cb == e->in_tick;
+}
+
 void ntc__engine_fill_stats(const ntc_engine *eng, ntc_iface_stats *st);
 void ntc__engine_publish_snapshot(ntc_engine *eng);
 void ntc__engine_log(ntc_engine *eng, ntc_log_level lvl, const char *fmt, ...)

@@ -62,19 +62,32 @@ def syn_packet(dport):
     return hdr + tcp
 
 
-def write_scan_pcap(path):
-    """SYNs from 10.0.0.1 to 6 ports of 10.0.0.2, never answered (a port scan)."""
+def write_scan_pcap(path, late=()):
+    """SYNs from 10.0.0.1 to 6 ports of 10.0.0.2, never answered (a port scan); then a packet
+    of another flow at each second of `late` (seconds after T0)."""
     with open(path, "wb") as f:
         f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 101))
         for i in range(6):
             data = syn_packet(1 + i)
             f.write(struct.pack("<IIII", T0 + i, 0, len(data), len(data)))
             f.write(data)
+        for t in late:
+            data = udp_packet(20000 + t)
+            f.write(struct.pack("<IIII", T0 + t, 0, len(data), len(data)))
+            f.write(data)
 
 
 ALERTS = r"""
 function on_alert(a)
   print(string.format("ALERT %s %s %s %s", a.ALERT_TYPE, a.ENTITY_ID, a.STATE, a.DETAILS ~= nil))
+end
+"""
+
+ENGAGED = r"""
+function on_second(now)
+  for a in interface.alerts() do
+    print(string.format("ENGAGED %d %s %s %s", now, a.ALERT_TYPE, a.ENTITY_ID, a.STATE))
+  end
 end
 """
 
@@ -360,6 +373,18 @@ def main():
         check(any(a["ALERT_TYPE"] == "port_scan" for a in written), "a port_scan alert: %s" % written)
         check([(a["ALERT_TYPE"], a["ENTITY_ID"], a["STATE"], "true") for a in written] == seen,
               "on_alert saw the alerts ntop-export wrote: %s vs %s" % (seen, written))
+
+        # 5b. interface.alerts(): the port scan engages when its window ends (T0 + 40; T0 % 60 ==
+        # 20) and is listed engaged by on_second (called once per packet that moves the clock a
+        # second or more) until the next window ends (T0 + 100).
+        scan_late = os.path.join(tmp, "scan-late.pcap")
+        write_scan_pcap(scan_late, late=(30, 50, 70, 99, 110))
+        rc, _, err = run([ntop_export, "-q", "-r", scan_late, "-o", "jsonl:/dev/null",
+                          "--set", "alert.port_scan_threshold=5", "--script",
+                          script_file(tmp, "engaged", ENGAGED)])
+        listed = re.findall(r"^ENGAGED (\d+) port_scan 10\.0\.0\.1 engaged$", err, re.M)
+        check(rc == 0 and [int(t) - T0 for t in listed] == [50, 70, 99],
+              "interface.alerts() in on_second: %s %s" % (listed[:3], err[-300:]))
 
         # 6. ntop.raise_alert: a "user" alert in the outputs (a bad severity is a Lua error).
         raiser = script_file(tmp, "raiser", RAISER)

@@ -271,7 +271,17 @@ local function test_on_alert()
     assert(e:ingest(tcp_syn(ip4(10, 0, 0, 66), ip4(10, 0, 0, 2), 40000, 1 + i), (T0 + i) * 1000000,
                     ntopcore.linktype.RAW))
   end
+  -- T0 % 60 == 20: the scan window [T0 - 20, T0 + 40) ends, the scan engages and stays engaged
+  -- through the next window: e:alerts() lists it, then not once it is released.
+  e:advance((T0 + 50) * 1000000)
+  local engaged = {}
+  for a in e:alerts() do engaged[#engaged + 1] = a end
+  check(#engaged >= 1 and engaged[1].ALERT_TYPE == "port_scan" and engaged[1].STATE == "engaged"
+        and engaged[1].ENTITY_ID == "10.0.0.66", "e:alerts(): the engaged port scan (%d)", #engaged)
   e:advance((T0 + 300) * 1000000)
+  local after = 0
+  for _ in e:alerts() do after = after + 1 end
+  check(after == 0, "e:alerts() after the release: %d", after)
   local scan
   for _, a in ipairs(seen) do if a.ALERT_TYPE == "port_scan" then scan = scan or a end end
   check(scan ~= nil, "on_alert: a port_scan alert (%d alerts)", #seen)

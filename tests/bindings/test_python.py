@@ -202,7 +202,15 @@ def test_on_alert_port_scan():
     for i in range(6):
         assert e.ingest(tcp_syn((10, 0, 0, 1), (10, 0, 0, 2), 40000, 1 + i), (T0 + i) * 1000000,
                         linktype=ntopcore.LINKTYPE_RAW)
+    # T0 % 60 == 20: the scan window [T0 - 20, T0 + 40) ends, the scan engages and stays engaged
+    # through the next window: alerts() lists it, then not once it is released.
+    e.advance((T0 + 50) * 1000000)
+    engaged = e.alerts()
+    assert [(a.ALERT_TYPE, a.STATE, a.ENTITY_ID) for a in engaged] == [
+        ("port_scan", "engaged", "10.0.0.1")]
+    assert isinstance(engaged[0], ntopcore.Alert)
     e.advance((T0 + 300) * 1000000)
+    assert e.alerts() == []
     scans = [a for a in alerts if a.ALERT_TYPE == "port_scan"]
     assert len(scans) >= 1
     a = scans[0]

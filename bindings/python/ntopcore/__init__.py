@@ -500,6 +500,11 @@ class Engine:
         """Traffic per application (or per category) since the start: list of Record."""
         return [Record(d) for d in self._json(2, 1 if categories else 0)]
 
+    def alerts(self):
+        """The alerts engaged now (list of Alert, as delivered when they engaged: STATE
+        "engaged"); the ones raised and released are delivered to on_alert."""
+        return [Alert(d) for d in self._json(4)]
+
     def stats(self):
         """Interface counters: a dict with the member names of ntc_iface_stats (packets, bytes,
         flows_total, ...; decode_errors by reason)."""

@@ -619,6 +619,7 @@ const char *ntcpy_json(ntcpy *p, int what, int arg, size_t *len, int *rc)
     case 1: *rc = ntcb_hosts_json(&p->json, p->eng); break;
     case 2: *rc = ntcb_apps_json(&p->json, p->eng, arg); break;
     case 3: *rc = ntcb_engine_stats_json(&p->json, p->eng); break;
+    case 4: *rc = ntcb_engaged_alerts_json(&p->json, p->eng); break;
     default: *rc = NTC_EINVAL; break;
     }
     if (*rc)

@@ -81,7 +81,8 @@ void ntcpy_pause(ntcpy *p);
 void ntcpy_after_fork_child(ntcpy *p);
 
 /* JSON of what the engine holds now: what = 0 active flows (array), 1 hosts (array), 2
- * applications (array; arg 1: categories), 3 interface counters (object). NULL with *rc set on
+ * applications (array; arg 1: categories), 3 interface counters (object), 4 the alerts engaged
+ * now (array). NULL with *rc set on
  * error (NTC_ESTATE inside a callback other than the tick's). Valid until the next call. */
 const char *ntcpy_json(ntcpy *p, int what, int arg, size_t *len, int *rc);
 
