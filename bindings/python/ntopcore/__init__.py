@@ -435,7 +435,9 @@ class Engine:
         stats() and the other views, called during the loop, may count packets whose flows
         have not been yielded yet (they pause the read-ahead while they look). Flows read ahead
         but not yielded when a loop is left stay for the next loop: run(), flush() and
-        on_flow_end do not see them. With callbacks, the engine runs on the caller's thread."""
+        on_flow_end do not see them. With callbacks, the engine runs on the caller's thread.
+        Memory stays bounded by waiting: on a live interface, a loop slower than the traffic
+        makes the engine wait, and the kernel then drops packets (counted: stats()["kernel_dropped"])."""
         self._check()
         p = self._p
         data = ffi.new("const char **")
