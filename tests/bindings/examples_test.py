@@ -35,6 +35,28 @@ if lua_run != "-":
     check(rc == 0 and len(re.findall(r"^minute \d+: \d+ flows open, top applications: ", err, re.M)) == 2,
           "heavy_flows_script.lua: %d %s" % (rc, err))
 
+    # ntop-dump with the SSH script: exactly the 10 packets of the sample's SSH session, whose
+    # two hosts have no other traffic (held until the flow's verdict, then written as marked).
+    ntop_dump = os.path.join(os.path.dirname(ntop_export), "ntop-dump")
+    if os.path.exists(ntop_dump):
+        import struct
+        import tempfile
+        with tempfile.TemporaryDirectory() as tmp:
+            out_pcap = os.path.join(tmp, "ssh.pcap")
+            rc, out, err = run([ntop_dump, "-q", "-r", sample, "--under-attack", "--script",
+                                os.path.join(examples, "lua", "dump_ssh_hosts.lua"), "-w", out_pcap])
+            pkts = []
+            if os.path.exists(out_pcap):
+                data = open(out_pcap, "rb").read()
+                i = 24
+                while i + 16 <= len(data):
+                    caplen = struct.unpack("<I", data[i + 8:i + 12])[0]
+                    pkts.append(data[i + 16:i + 16 + caplen])
+                    i += 16 + caplen
+            check(rc == 0 and "dump 192.168.1.40 from " in err and
+                  "dump 198.51.100.20 from " in err and len(pkts) == 10,
+                  "dump_ssh_hosts.lua: %d, %d packets written, %s" % (rc, len(pkts), err))
+
 py = "/usr/bin/python3"
 try:
     import pandas  # noqa: F401
