@@ -61,7 +61,8 @@ int ntcb_active_flows_json(ntcb_buf *b, ntc_engine *eng);
 int ntcb_hosts_json(ntcb_buf *b, ntc_engine *eng);
 int ntcb_apps_json(ntcb_buf *b, ntc_engine *eng, int categories);
 /* The alerts engaged now (as delivered when they engaged), with the fields of
- * ntc_alert_format_json(); the engine thread, not from a callback (NTC_ESTATE). */
+ * ntc_alert_format_json(); the engine thread, outside callbacks or in the tick callback
+ * (NTC_ESTATE from the others). */
 int ntcb_engaged_alerts_json(ntcb_buf *b, ntc_engine *eng);
 int ntcb_engine_stats_json(ntcb_buf *b, const ntc_engine *eng);
 

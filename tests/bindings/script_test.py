@@ -211,13 +211,15 @@ end
 
 
 MARKER = """
--- Marks 10.0.0.3 for the dump at second 30 of the capture, unmarks it at second 50.
-local t0 = nil
+-- Marks 10.0.0.3 for the dump at second 30 of the capture (written as an alert's ENTITY_ID of
+-- VLAN 7 traffic would be) and unmarks it at second 50; marks 10.0.0.4 at second 40, written as
+-- an IPv4-mapped IPv6 address.
 function on_second(now)
-  t0 = t0 or now
   if now == 1700000030 then
-    print("MARK", ntop.dump_host("10.0.0.3"))
+    print("MARK", ntop.dump_host("10.0.0.3@7"))
     print("BAD", ntop.dump_host("nope"))
+  elseif now == 1700000040 then
+    print("MAPPED", ntop.dump_host("::ffff:10.0.0.4"))
   elseif now == 1700000050 then
     print("UNMARK", ntop.dump_host("10.0.0.3", false))
   end
@@ -407,12 +409,19 @@ def main():
             rc, _, err = run([ntop_dump, "-v", "-r", two, "--under-attack", "--script", marker,
                               "-w", dumped])
             got = read_pcap_sources(dumped) if os.path.exists(dumped) else []
-            want = [(t, "10.0.0.3") for t in range(30, 50)]
+            want = sorted([(t, "10.0.0.3") for t in range(30, 50)] +
+                          [(t, "10.0.0.4") for t in range(40, 60)])
             check(rc == 0 and got == want,
-                  "ntop-dump wrote %s, expected 10.0.0.3 from second 30 to 49: %s" % (got, err[-500:]))
+                  "ntop-dump wrote %s, expected 10.0.0.3 from second 30 to 49 and 10.0.0.4 from "
+                  "40 to 59: %s" % (got, err[-500:]))
             check(re.search(r"^MARK\ttrue$", err, re.M) and re.search(r"^UNMARK\ttrue$", err, re.M)
-                  and "BAD\tfalse\tnot an IPv4 or IPv6 address: 'nope'" in err and "marks=0" in err,
+                  and re.search(r"^MAPPED\ttrue$", err, re.M)
+                  and "BAD\tfalse\tnot an IPv4 or IPv6 address: 'nope'" in err and "marks=1" in err,  # 10.0.0.4 is still marked at the end
                   "ntop.dump_host results: %s" % err[-800:])
+            # Without --under-attack marks select nothing: the call says so.
+            rc, _, err = run([ntop_dump, "-q", "-r", two, "--script", marker, "-w", dumped])
+            check(rc == 0 and "MARK\tfalse\tmarks select packets only with --under-attack" in err,
+                  "ntop.dump_host without --under-attack: %s" % err[-300:])
             rc, _, err = run([ntop_export, "-q", "-r", two, "-o", "jsonl:/dev/null", "--script",
                               marker])
             check(rc == 0 and "MARK\tfalse\tthis tool writes no packets" in err,

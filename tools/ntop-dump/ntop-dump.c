@@ -211,8 +211,25 @@ static int script_dump_host(void *user, const char *address, int on, char *err, 
         snprintf(err, errlen, "the dump is not open yet (call it from a callback)");
         return -1;
     }
+    int64_t marked_only = 0;
+    if (on && ntc_config_get_int(x->c->cfg, "dump.marked_only", &marked_only) == 0 && !marked_only) {
+        snprintf(err, errlen, "marks select packets only with --under-attack (dump.marked_only)");
+        return -1;
+    }
+    /* An alert's ENTITY_ID of tagged traffic ends in "@VLAN": marks ignore the VLAN. */
+    char addr[64];
+    snprintf(addr, sizeof(addr), "%s", address);
+    char *at = strchr(addr, '@');
+    if (at)
+        *at = 0;
     uint8_t bin[16] = {0};
-    int ipv = inet_pton(AF_INET, address, bin) == 1 ? 4 : inet_pton(AF_INET6, address, bin) == 1 ? 6 : 0;
+    int ipv = inet_pton(AF_INET, addr, bin) == 1 ? 4 : inet_pton(AF_INET6, addr, bin) == 1 ? 6 : 0;
+    static const uint8_t v4mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    if (ipv == 6 && memcmp(bin, v4mapped, sizeof(v4mapped)) == 0) {
+        memmove(bin, bin + 12, 4); /* ::ffff:a.b.c.d is the IPv4 host a.b.c.d */
+        memset(bin + 4, 0, 12);
+        ipv = 4;
+    }
     if (!ipv) {
         snprintf(err, errlen, "not an IPv4 or IPv6 address: '%s'", address);
         return -1;

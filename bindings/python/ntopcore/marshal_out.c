@@ -494,8 +494,8 @@ static int rput_double(ntcpy_mbatch *b, double d)
 }
 
 /* What json.loads() gives for the library's text of v with `dec` decimals (printf "%.*f"): the
- * double nearest that decimal number. */
-static double rounded_as_printed(double v, unsigned dec)
+ * double nearest that decimal number, or with no decimals the integer (text without a point). */
+static int rput_float_as_printed(ntcpy_mbatch *b, double v, unsigned dec)
 {
     static const double p10[] = {1, 10, 100, 1000, 10000, 100000, 1000000};
     if (dec < sizeof(p10) / sizeof(p10[0]) && v >= 0 && !signbit(v)) {
@@ -504,11 +504,12 @@ static double rounded_as_printed(double v, unsigned dec)
          * one correctly rounded division) is the double nearest n * 10^-dec, as strtod gives. */
         double t = v * p10[dec], r = nearbyint(t);
         if (t < 1099511627776.0 && fabs(t - r) < 0.49)
-            return r / p10[dec];
+            return dec ? rput_double(b, r / p10[dec]) : rput_uint(b, (uint64_t)r);
     }
+    /* Otherwise the printed text itself, read as json.loads reads it. */
     char tmp[400];
     snprintf(tmp, sizeof(tmp), "%.*f", (int)dec, v);
-    return strtod(tmp, NULL);
+    return marshal_append(tmp, strlen(tmp), &b->out, 1);
 }
 
 /* Length of the valid UTF-8 sequence at p (n bytes left), 0 when invalid: the rules of the
@@ -645,7 +646,7 @@ static int put_record(ntcpy_mbatch *b, const ntc_record *r)
         case NTC_FIELD_FLOAT: {
             double v = 0;
             ntc_record_get_double(r, i, &v);
-            rc = rput_double(b, rounded_as_printed(v, f->decimals));
+            rc = rput_float_as_printed(b, v, f->decimals);
             break;
         }
         case NTC_FIELD_JSON: {

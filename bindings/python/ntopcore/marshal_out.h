@@ -12,8 +12,9 @@ int ntcpy_marshal(const char *json, size_t n, ntcb_buf *out);
 
 /* A batch of records encoded straight into marshal data: a list of dicts equal to what
  * marshal.loads() gives for ntcpy_marshal() of the records' JSON (and so to json.loads()): the
- * same keys in the same order, floats rounded to their printed decimals, text made valid UTF-8
- * as the JSON writer does. It skips formatting and parsing the JSON text. */
+ * same keys in the same order, the same types (a float field printed without decimals is an
+ * int), floats rounded to their printed decimals, text made valid UTF-8 as the JSON writer does.
+ * It skips formatting and parsing the JSON text. */
 #define NTCPY_KINDS 6          /* record kinds 1..5 */
 #define NTCPY_FIELDS_MAX 256
 
