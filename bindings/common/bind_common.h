@@ -4,8 +4,9 @@
  * Records reach both languages as JSON text produced by the library itself
  * (ntc_flow_format_json(), ntc_host_format_json()), so a Lua table or a Python dict has exactly the
  * fields of `ntop-export -o jsonl:-` — a field added to the library's formatter appears in both
- * bindings without a change here. Interface counters and application tables, which the library
- * does not format, are written here from one table each.
+ * bindings without a change here. (The Python iteration encodes flows straight from the same
+ * records and field registry: bindings/python/ntopcore/marshal_out.c.) Interface counters and
+ * application tables, which the library does not format, are written here from one table each.
  *
  * Nothing here is thread-safe: one engine thread uses one collector.
  */
