@@ -519,6 +519,27 @@ def test_exit_during_read_ahead_with_a_log_message(tmp_path):
         assert p.returncode == 0, p.stderr.decode()[-500:]
 
 
+def test_views_do_not_wait_for_a_paced_replay(tmp_path):
+    """capture.replay_speed=100 replays in real time; the read-ahead thread reads 512 packets per
+    step, here 5 s of packets. A view asked during the loop cuts the step short instead of
+    waiting for it."""
+    path = tmp_path / "paced.pcap"
+    pkts = [(T0 * 1000000, udp_packet([10, 0, 0, 1], [10, 0, 0, 2], 1111, 53))]
+    pkts += [(T0 * 1000000 + 10000 * (i + 1), udp_packet([10, 0, 0, 3], [10, 0, 0, 4], 2222, 53))
+             for i in range(1000)]
+    write_pcap(path, pkts)
+    e = ntopcore.Engine(str(path), capture_replay_speed=100, flow_idle_timeout=1,
+                        dpi_enable=False)
+    it = iter(e)
+    t = time.monotonic()
+    first = next(it)  # idles out after 1 s of packet time, handed over when its step ends (5 s)
+    assert first.L4_SRC_PORT == 1111 and time.monotonic() - t < 15
+    t = time.monotonic()
+    n = e.packets
+    assert 0 < n < 1001 and time.monotonic() - t < 0.5, (n, time.monotonic() - t)
+    e.close()
+
+
 def test_fork_during_iteration_child_goes_on(many_flows_pcap):
     """os.fork() with a loop suspended: the read-ahead thread is paused before the fork, and the
     child, which has no such thread, starts its own and gets flows (a child reading a file
