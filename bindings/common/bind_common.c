@@ -393,6 +393,7 @@ void ntcb_runner_init(ntcb_runner *r, ntc_engine *eng, ntcb_collector *col)
     r->eng = eng;
     r->col = col;
     r->live = 0;
+    r->step = 16;
     r->errmsg[0] = 0;
     atomic_init(&r->stop, 0);
 }
@@ -442,12 +443,22 @@ int ntcb_run(ntcb_runner *r, uint64_t max_packets, unsigned max_ms, uint64_t *pa
             }
         } else {
             /* Files: slices of at most 512 packets (exact with max_packets), so that a stop
-             * asked by a callback takes effect soon. A paced replay sleeps inside, at most
-             * 100 ms at a time. */
-            uint64_t step = 512;
+             * asked by a callback takes effect soon. A paced replay (capture.replay_speed)
+             * sleeps inside, at most 100 ms at a time: with max_ms the calls start small and
+             * grow to 512 while they are fast, or shrink until one takes at most a quarter of
+             * max_ms, so that a paced replay hands flows out about every max_ms. */
+            uint64_t step = max_ms && r->step ? r->step : NTCB_FILE_STEP;
             if (max_packets && max_packets - done < step)
                 step = max_packets - done;
+            uint64_t s0 = max_ms ? mono_ms() : 0;
             rc = ntc_engine_run(eng, step);
+            if (max_ms) {
+                uint64_t took = mono_ms() - s0;
+                if (took * 4 > max_ms && r->step > 1)
+                    r->step = r->step / 4 ? r->step / 4 : 1;
+                else if (took * 16 < max_ms && r->step < NTCB_FILE_STEP)
+                    r->step *= 2;
+            }
         }
         if (rc < 0 && err && !*err) {
             *err = rc;

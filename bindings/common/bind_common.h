@@ -92,10 +92,15 @@ void ntcb_collector_clear(ntcb_collector *c);
 
 /* Runs an engine's sources a little at a time, so that a binding can hand out flows, run its
  * language's signal handlers and stay responsive to stop requests between slices. */
+#define NTCB_FILE_STEP 512 /* packets of a file read per engine call, at most */
+
 typedef struct ntcb_runner {
     ntc_engine *eng;
     ntcb_collector *col;  /* may be NULL */
     int live;             /* a live source was opened (polled with a timeout, never blocking) */
+    uint64_t step;        /* packets per engine call on files in slices of max_ms: from 16 up to
+                             NTCB_FILE_STEP while calls are fast, less while a paced replay
+                             makes a call take more than a quarter of the slice */
     atomic_int stop;
     char errmsg[600];     /* the engine's message for the first source error (*err of ntcb_run) */
 } ntcb_runner;
