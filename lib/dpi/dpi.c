@@ -250,29 +250,32 @@ uint16_t ntc__dpi_risk_score(unsigned risk)
     return ndpi_risk2score((ndpi_risk)1 << risk, &cli, &srv);
 }
 
-uint16_t ntc__dpi_app_category(const ntc__dpi *d, uint16_t id)
-{
-    if (!d || id == 0)
-        return 0;
-    for (uint32_t i = 0; i < d->app_map_len; i++) {
-        if (d->app_map[i] != id)
-            continue;
-        ndpi_protocol p;
-        memset(&p, 0, sizeof(p));
-        p.app_protocol = (u_int16_t)i;
-        return d->cat_map[(unsigned)ndpi_get_proto_category(d->ndpi, p) & 0xff];
-    }
-    return 0;
-}
-
-int ntc__dpi_app_breed(const ntc__dpi *d, uint16_t id)
+/* nDPI's protocol id of one of our application ids, or -1. */
+static int ndpi_id_of(const ntc__dpi *d, uint16_t id)
 {
     if (!d || id == 0)
         return -1;
     for (uint32_t i = 0; i < d->app_map_len; i++)
         if (d->app_map[i] == id)
-            return (int)ndpi_get_proto_breed(d->ndpi, (u_int16_t)i);
+            return (int)i;
     return -1;
+}
+
+uint16_t ntc__dpi_app_category(const ntc__dpi *d, uint16_t id)
+{
+    int n = ndpi_id_of(d, id);
+    if (n < 0)
+        return 0;
+    ndpi_protocol p;
+    memset(&p, 0, sizeof(p));
+    p.app_protocol = (u_int16_t)n;
+    return d->cat_map[(unsigned)ndpi_get_proto_category(d->ndpi, p) & 0xff];
+}
+
+int ntc__dpi_app_breed(const ntc__dpi *d, uint16_t id)
+{
+    int n = ndpi_id_of(d, id);
+    return n < 0 ? -1 : (int)ndpi_get_proto_breed(d->ndpi, (u_int16_t)n);
 }
 
 size_t ntc__dpi_state_bytes(void)

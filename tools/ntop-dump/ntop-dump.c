@@ -161,6 +161,29 @@ static void on_verdict(void *user, const ntc_flow *flow)
     }
 }
 
+/* A host's address as alerts and scripts write it: IPv4 or IPv6 text, an alert's ENTITY_ID
+ * "ADDR@VLAN" (marks ignore the VLAN), ::ffff:a.b.c.d being the IPv4 host a.b.c.d. The address
+ * into bin (zero-padded); returns 4, 6, or 0 when the text is not an address. */
+static int host_address(const char *text, uint8_t bin[16])
+{
+    char addr[64];
+    snprintf(addr, sizeof(addr), "%s", text);
+    char *at = strchr(addr, '@');
+    if (at)
+        *at = 0;
+    memset(bin, 0, 16);
+    if (inet_pton(AF_INET, addr, bin) == 1)
+        return 4;
+    if (inet_pton(AF_INET6, addr, bin) != 1)
+        return 0;
+    static const uint8_t v4mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    if (memcmp(bin, v4mapped, sizeof(v4mapped)) != 0)
+        return 6;
+    memmove(bin, bin + 12, 4);
+    memset(bin + 4, 0, 12);
+    return 4;
+}
+
 /* Alerts mark what they are about: a host while its alert is engaged, a flow for good. A flow's
  * alert comes just before its verdict (the engine raises flow alerts first), when its held
  * packets are decided. */
@@ -171,13 +194,8 @@ static void on_alert(void *user, const ntc_alert *a)
     if (ntc_alert_get_info(a, &ai) != 0)
         return;
     if (ai.entity == NTC_ALERT_ENTITY_HOST) {
-        char addr[64];
-        snprintf(addr, sizeof(addr), "%s", ntc_alert_entity_id(a));
-        char *at = strchr(addr, '@'); /* "@VLAN": marks ignore the VLAN */
-        if (at)
-            *at = 0;
-        uint8_t bin[16] = {0};
-        int ipv = inet_pton(AF_INET, addr, bin) == 1 ? 4 : inet_pton(AF_INET6, addr, bin) == 1 ? 6 : 0;
+        uint8_t bin[16];
+        int ipv = host_address(ntc_alert_entity_id(a), bin);
         if (!ipv)
             return;
         if (ai.state == NTC_ALERT_ENGAGED)
@@ -216,20 +234,8 @@ static int script_dump_host(void *user, const char *address, int on, char *err, 
         snprintf(err, errlen, "marks select packets only with --under-attack (dump.marked_only)");
         return -1;
     }
-    /* An alert's ENTITY_ID of tagged traffic ends in "@VLAN": marks ignore the VLAN. */
-    char addr[64];
-    snprintf(addr, sizeof(addr), "%s", address);
-    char *at = strchr(addr, '@');
-    if (at)
-        *at = 0;
-    uint8_t bin[16] = {0};
-    int ipv = inet_pton(AF_INET, addr, bin) == 1 ? 4 : inet_pton(AF_INET6, addr, bin) == 1 ? 6 : 0;
-    static const uint8_t v4mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-    if (ipv == 6 && memcmp(bin, v4mapped, sizeof(v4mapped)) == 0) {
-        memmove(bin, bin + 12, 4); /* ::ffff:a.b.c.d is the IPv4 host a.b.c.d */
-        memset(bin + 4, 0, 12);
-        ipv = 4;
-    }
+    uint8_t bin[16];
+    int ipv = host_address(address, bin);
     if (!ipv) {
         snprintf(err, errlen, "not an IPv4 or IPv6 address: '%s'", address);
         return -1;
